@@ -1,0 +1,276 @@
+using System.Buffers;
+using Microsoft.ML.OnnxRuntime;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SwinFace.Analysis;
+using SwinFace.Imaging;
+using SwinFace.Inference;
+
+namespace SwinFace;
+
+/// <summary>
+/// Runs SwinFace on aligned faces: identity embedding, expression, age, gender and the 40 CelebA attributes.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Create one analyzer per model and share it: all members are safe to call from many threads at once,
+/// and concurrent calls run in parallel. Dispose it when done to free the native ONNX Runtime sessions.
+/// </para>
+/// <para>
+/// Faces must be aligned like the model's training data: a similarity transform of five landmarks onto
+/// the ArcFace 112 x 112 template. A face of another size is resized to 112 x 112 the way the SwinFace
+/// authors' inference script does it (OpenCV <c>cv2.resize</c>, bilinear, reproduced bit for bit); a
+/// resize does not align a face.
+/// </para>
+/// </remarks>
+public sealed class FaceAnalyzer : IDisposable
+{
+    private readonly ModelRunner _runner;
+    private readonly float[][] _tables;
+    private readonly int _maxBatch;
+    private volatile bool _disposed;
+
+    private FaceAnalyzer(ModelRunner runner, int maxBatch)
+    {
+        _runner = runner;
+        _maxBatch = maxBatch;
+        _tables = FacePixels.NormalizationTables(runner.Manifest.Mean, runner.Manifest.Std);
+        ModelName = runner.Manifest.Name;
+        ModelVersion = runner.Manifest.Version;
+        ModelSource = runner.Manifest.Source;
+    }
+
+    /// <summary>Gets the model's name from its manifest, such as <c>SwinFace</c>.</summary>
+    public string ModelName { get; }
+
+    /// <summary>Gets the model's version from its manifest, such as <c>swin_t-1</c>.</summary>
+    public string ModelVersion { get; }
+
+    /// <summary>Gets where the model's weights came from, as the exporter recorded it (a checkpoint's SHA-256, or a random seed).</summary>
+    public string ModelSource { get; }
+
+    /// <summary>Loads a SwinFace model file written by <c>models/export/export.py</c> and checks it completely.</summary>
+    /// <param name="modelPath">The path of the model file.</param>
+    /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>An analyzer the caller disposes.</returns>
+    /// <exception cref="ArgumentException"><paramref name="modelPath"/> is empty, or an option is out of range.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="modelPath"/> is <see langword="null"/>.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="SwinFaceModelException">The file is not a SwinFace model: the message says what was expected and found.</exception>
+    public static FaceAnalyzer Create(string modelPath, FaceAnalyzerOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        if (!File.Exists(modelPath))
+        {
+            throw new FileNotFoundException($"SwinFace model file not found: {modelPath}", modelPath);
+        }
+
+        using FileStream stream = File.OpenRead(modelPath);
+        return Create(stream, modelPath, options);
+    }
+
+    /// <summary>Loads a SwinFace model from a readable, seekable stream and checks it completely.</summary>
+    /// <param name="model">The model file's bytes; read, not disposed.</param>
+    /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>An analyzer the caller disposes.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="model"/> cannot be read, or an option is out of range.</exception>
+    /// <exception cref="SwinFaceModelException">The data is not a SwinFace model: the message says what was expected and found.</exception>
+    public static FaceAnalyzer Create(Stream model, FaceAnalyzerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!model.CanRead)
+        {
+            throw new ArgumentException("The model stream is not readable.", nameof(model));
+        }
+
+        if (!model.CanSeek)
+        {
+            var copy = new MemoryStream();
+            model.CopyTo(copy);
+            copy.Position = 0;
+            model = copy;
+        }
+
+        return Create(model, "model stream", options);
+    }
+
+    /// <summary>Loads a SwinFace model from the bytes of a model file and checks it completely.</summary>
+    /// <param name="model">The model file's bytes.</param>
+    /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
+    /// <returns>An analyzer the caller disposes.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="SwinFaceModelException">The bytes are not a SwinFace model: the message says what was expected and found.</exception>
+    public static FaceAnalyzer Create(byte[] model, FaceAnalyzerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var stream = new MemoryStream(model, writable: false);
+        return Create(stream, "model bytes", options);
+    }
+
+    /// <summary>Analyzes one aligned face.</summary>
+    /// <param name="face">The face, ideally 112 x 112; never modified.</param>
+    /// <param name="tasks">The outputs to compute; the default is all of them.</param>
+    /// <returns>The analysis; outputs of tasks not requested are <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="face"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="tasks"/> is <see cref="FaceTasks.None"/> or holds undefined flags.</exception>
+    /// <exception cref="ObjectDisposedException">The analyzer has been disposed.</exception>
+    public FaceAnalysis Analyze(Image<Rgb24> face, FaceTasks tasks = FaceTasks.All)
+    {
+        ArgumentNullException.ThrowIfNull(face);
+        return Analyze([face], tasks)[0];
+    }
+
+    /// <summary>Analyzes a batch of aligned faces in as few model runs as <see cref="FaceAnalyzerOptions.MaxBatchSize"/> allows.</summary>
+    /// <param name="faces">The faces, ideally 112 x 112 each; never modified.</param>
+    /// <param name="tasks">The outputs to compute; the default is all of them.</param>
+    /// <returns>One analysis per face, in order. Each equals the result of analyzing that face alone.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="faces"/> or one of its items is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="tasks"/> is <see cref="FaceTasks.None"/> or holds undefined flags.</exception>
+    /// <exception cref="ObjectDisposedException">The analyzer has been disposed.</exception>
+    public IReadOnlyList<FaceAnalysis> Analyze(IReadOnlyList<Image<Rgb24>> faces, FaceTasks tasks = FaceTasks.All)
+    {
+        ArgumentNullException.ThrowIfNull(faces);
+        for (int i = 0; i < faces.Count; i++)
+        {
+            if (faces[i] is null)
+            {
+                throw new ArgumentNullException(nameof(faces), $"Face {i} is null.");
+            }
+        }
+
+        return Run(faces.Count, tasks, (i, rgb) => FacePixels.Copy(faces[i], rgb));
+    }
+
+    /// <summary>Analyzes one aligned face given as raw interleaved RGB bytes.</summary>
+    /// <param name="rgb">Rows of <paramref name="width"/> pixels, 3 bytes each (R, G, B), without padding.</param>
+    /// <param name="width">The width in pixels; 112 for an aligned crop.</param>
+    /// <param name="height">The height in pixels; 112 for an aligned crop.</param>
+    /// <param name="tasks">The outputs to compute; the default is all of them.</param>
+    /// <returns>The analysis; outputs of tasks not requested are <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="width"/> or <paramref name="height"/> is less than 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="rgb"/> is not width x height x 3 bytes long, or <paramref name="tasks"/> is invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The analyzer has been disposed.</exception>
+    public FaceAnalysis Analyze(ReadOnlySpan<byte> rgb, int width, int height, FaceTasks tasks = FaceTasks.All)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        long expected = (long)width * height * 3;
+        if (rgb.Length != expected)
+        {
+            throw new ArgumentException($"Expected {width} x {height} x 3 = {expected} bytes of RGB, got {rgb.Length}.", nameof(rgb));
+        }
+
+        byte[] copy = ArrayPool<byte>.Shared.Rent(FacePixels.Bytes);
+        try
+        {
+            FacePixels.Copy(rgb, width, height, copy);
+            return AnalyzeBatch(copy.AsSpan(0, FacePixels.Bytes), 1, tasks)[0];
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    /// <summary>Analyzes a batch of aligned 112 x 112 faces stored one after another as raw RGB bytes.</summary>
+    /// <param name="rgb">The faces, each 112 x 112 x 3 bytes (R, G, B interleaved, rows without padding).</param>
+    /// <param name="count">The number of faces.</param>
+    /// <param name="tasks">The outputs to compute; the default is all of them.</param>
+    /// <returns>One analysis per face, in order.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    /// <exception cref="ArgumentException"><paramref name="rgb"/> is not count x 37632 bytes long, or <paramref name="tasks"/> is invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The analyzer has been disposed.</exception>
+    public IReadOnlyList<FaceAnalysis> AnalyzeBatch(ReadOnlySpan<byte> rgb, int count, FaceTasks tasks = FaceTasks.All)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        long expected = (long)count * FacePixels.Bytes;
+        if (rgb.Length != expected)
+        {
+            throw new ArgumentException($"Expected {count} faces x 112 x 112 x 3 = {expected} bytes of RGB, got {rgb.Length}.", nameof(rgb));
+        }
+
+        // The span cannot be captured by the per-face callback, so the batch goes through one pooled copy.
+        byte[] all = ArrayPool<byte>.Shared.Rent((int)expected);
+        try
+        {
+            rgb.CopyTo(all);
+            return Run(count, tasks, (i, dst) => all.AsSpan(i * FacePixels.Bytes, FacePixels.Bytes).CopyTo(dst));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(all);
+        }
+    }
+
+    /// <summary>Frees the ONNX Runtime sessions. Calls in progress on other threads must have returned.</summary>
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _runner.Dispose();
+        }
+    }
+
+    private static FaceAnalyzer Create(Stream stream, string origin, FaceAnalyzerOptions? options)
+    {
+        options ??= new FaceAnalyzerOptions();
+        options.Validate();
+        SessionOptions? owned = null;
+        SessionOptions sessionOptions = options.SessionOptions ?? (owned = new SessionOptions
+        {
+            IntraOpNumThreads = options.IntraOpThreads,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        });
+        try
+        {
+            return new FaceAnalyzer(ModelRunner.Open(stream, origin, sessionOptions), options.MaxBatchSize);
+        }
+        finally
+        {
+            owned?.Dispose();
+        }
+    }
+
+    private FaceAnalysis[] Run(int count, FaceTasks tasks, Action<int, Span<byte>> copyFace)
+    {
+        if (tasks == FaceTasks.None || (tasks & ~FaceTasks.All) != 0)
+        {
+            throw new ArgumentException($"Request at least one defined task; got {tasks}.", nameof(tasks));
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var results = new FaceAnalysis[count];
+        const int pixels = FacePixels.Size * FacePixels.Size * 3;
+        int batch = Math.Min(_maxBatch, Math.Max(count, 1));
+        float[] input = ArrayPool<float>.Shared.Rent(batch * pixels);
+        byte[] rgb = ArrayPool<byte>.Shared.Rent(FacePixels.Bytes);
+        try
+        {
+            for (int start = 0; start < count; start += batch)
+            {
+                int n = Math.Min(batch, count - start);
+                for (int i = 0; i < n; i++)
+                {
+                    copyFace(start + i, rgb);
+                    FacePixels.ToPlanar(rgb, _tables, input.AsSpan(i * pixels, pixels));
+                }
+
+                using RawOutputs raw = _runner.Run(input.AsMemory(0, n * pixels), n, tasks);
+                for (int i = 0; i < n; i++)
+                {
+                    results[start + i] = FaceDecoder.Decode(raw, i, tasks);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
+            ArrayPool<byte>.Shared.Return(rgb);
+        }
+
+        return results;
+    }
+}
