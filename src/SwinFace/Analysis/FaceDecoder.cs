@@ -23,7 +23,7 @@ internal static class FaceDecoder
         if ((tasks & FaceTasks.Expression) != 0)
         {
             float[] p = new float[ModelHeads.Expression.Size];
-            TensorPrimitives.SoftMax(outputs.Logits(ModelHeads.Expression, face), p);
+            Softmax(outputs.Logits(ModelHeads.Expression, face), p);
             expression = new ExpressionPrediction((Expression)TensorPrimitives.IndexOfMax(p), p);
         }
 
@@ -57,8 +57,26 @@ internal static class FaceDecoder
         }
 
         Span<float> p = stackalloc float[2];
-        TensorPrimitives.SoftMax(logits, p);
+        Softmax(logits, p);
         return p[1];
+    }
+
+    /// <summary>Writes the softmax of <paramref name="logits"/> to <paramref name="destination"/>, stable for large logits.</summary>
+    /// <param name="logits">The logits.</param>
+    /// <param name="destination">Receives the probabilities; at least as long as the logits.</param>
+    /// <exception cref="ArgumentException"><paramref name="logits"/> is empty or <paramref name="destination"/> is too short.</exception>
+    public static void Softmax(ReadOnlySpan<float> logits, Span<float> destination)
+    {
+        if (destination.Length < logits.Length)
+        {
+            throw new ArgumentException("Destination is too short.", nameof(destination));
+        }
+
+        // TensorPrimitives.SoftMax exponentiates the logits as given, which overflows past about 88;
+        // shifting by the maximum changes nothing mathematically and keeps every exponent <= 0.
+        Span<float> d = destination[..logits.Length];
+        TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), d);
+        TensorPrimitives.SoftMax(d, d);
     }
 
     /// <summary>Writes the L2-normalised <paramref name="source"/> to <paramref name="destination"/>.</summary>
