@@ -99,6 +99,10 @@ internal static class AnalyzeCommand
     {
         List<string> files = ResolveImages(inputs);
         using FaceAnalyzer analyzer = FaceAnalyzer.Create(modelPath, new FaceAnalyzerOptions { IntraOpThreads = threads });
+        if (analyzer.ModelSource.StartsWith("random-init", StringComparison.Ordinal))
+        {
+            Console.Error.WriteLine($"warning: this model has untrained random weights ({analyzer.ModelSource}); its outputs mean nothing. Convert the authors' checkpoint for real results (see README).");
+        }
 
         var images = new List<Image<Rgb24>>(files.Count);
         IReadOnlyList<FaceAnalysis> faces;
