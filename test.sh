@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 models/install-deps.sh
+models/fetch-blazeface.sh
+models/fetch-testimages.sh
 models/make-full-parity.sh artifacts/full
 export SWINFACE_FULL_DIR="$PWD/artifacts/full"
 

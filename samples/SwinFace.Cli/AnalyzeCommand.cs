@@ -5,19 +5,19 @@ using SwinFace.Analysis;
 
 namespace SwinFace.Cli;
 
-/// <summary>The <c>analyze</c> command: runs the model on images and prints a table or JSON.</summary>
+/// <summary>The <c>analyze</c> command: finds and analyses faces in photos (or aligned crops) and prints a table or JSON.</summary>
 internal static class AnalyzeCommand
 {
     private const int InputError = 2;
 
     private static readonly HashSet<string> ImageExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
-        ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff",
+        ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff", ".tga", ".pbm",
     };
 
     private static readonly Option<bool> Aligned = new("--aligned")
     {
-        Description = "The images are aligned 112x112 face crops (ArcFace template); required for now.",
+        Description = "The images are already aligned 112x112 face crops (ArcFace template): one face each, no detection.",
     };
 
     private static readonly Option<string> Model = new("--model")
@@ -31,20 +31,26 @@ internal static class AnalyzeCommand
         Description = "Print one JSON document instead of a table.",
     };
 
+    private static readonly Option<string?> SaveCrops = new("--save-crops")
+    {
+        Description = "Write each detected face's aligned 112x112 crop as a PNG into this folder.",
+    };
+
     private static readonly Option<int> Threads = CreateThreadsOption();
 
     private static readonly Argument<string[]> Images = new("images")
     {
-        Description = "Image files, or directories whose image files are all analyzed.",
+        Description = "Image files, or folders whose image files are all analyzed.",
         Arity = ArgumentArity.OneOrMore,
     };
 
     public static Command Create()
     {
-        var command = new Command("analyze", "Analyze faces: identity embedding, age, gender, expression and 40 CelebA attributes.");
+        var command = new Command("analyze", "Find faces and analyze them: identity embedding, age, gender, expression and 40 CelebA attributes.");
         command.Options.Add(Aligned);
         command.Options.Add(Model);
         command.Options.Add(Json);
+        command.Options.Add(SaveCrops);
         command.Options.Add(Threads);
         command.Arguments.Add(Images);
         command.SetAction(Run);
@@ -70,77 +76,122 @@ internal static class AnalyzeCommand
 
     private static int Run(ParseResult parseResult)
     {
-        if (!parseResult.GetValue(Aligned))
+        bool aligned = parseResult.GetValue(Aligned);
+        string? cropDir = parseResult.GetValue(SaveCrops);
+        if (aligned && cropDir is not null)
         {
-            return Fail(InputError, "photo analysis (face detection and alignment) is not available yet; inputs must be aligned face crops passed with --aligned.");
+            return Cli.Fail(InputError, "--save-crops needs photos; with --aligned the inputs are the crops already.");
         }
 
         try
         {
-            return Analyze(
-                parseResult.GetValue(Model)!,
-                parseResult.GetValue(Images)!,
-                parseResult.GetValue(Threads),
-                parseResult.GetValue(Json));
+            List<string> files = ResolveImages(parseResult.GetValue(Images)!);
+            using FaceAnalyzer analyzer = FaceAnalyzer.Create(parseResult.GetValue(Model)!, new FaceAnalyzerOptions { IntraOpThreads = parseResult.GetValue(Threads) });
+            Cli.WarnIfUntrained(analyzer);
+            if (cropDir is not null)
+            {
+                Directory.CreateDirectory(cropDir);
+            }
+
+            List<ImageResult> results = aligned ? AnalyzeAligned(analyzer, files) : AnalyzePhotos(analyzer, files, cropDir);
+            if (parseResult.GetValue(Json))
+            {
+                JsonReport.Write(analyzer, results);
+            }
+            else
+            {
+                TableReport.Write(results);
+            }
+
+            foreach (ImageResult failed in results.Where(r => r.Error is not null))
+            {
+                Cli.Fail(InputError, failed.Error!);
+            }
+
+            return results.Any(r => r.Error is not null) ? InputError : 0;
         }
         catch (Exception e) when (e is SwinFaceModelException or IOException or UnauthorizedAccessException)
         {
             // Missing files (FileNotFoundException is an IOException), a file that is not a model, unreadable files.
-            return Fail(InputError, e.Message);
-        }
-        catch (Exception e)
-        {
-            // Last resort: still one line, never a stack trace.
-            return Fail(1, $"unexpected {e.GetType().Name}: {e.Message}");
+            return Cli.Fail(InputError, e.Message);
         }
     }
 
-    private static int Analyze(string modelPath, string[] inputs, int threads, bool json)
+    private static List<ImageResult> AnalyzePhotos(FaceAnalyzer analyzer, List<string> files, string? cropDir)
     {
-        List<string> files = ResolveImages(inputs);
-        using FaceAnalyzer analyzer = FaceAnalyzer.Create(modelPath, new FaceAnalyzerOptions { IntraOpThreads = threads });
-        if (analyzer.ModelSource.StartsWith("random-init", StringComparison.Ordinal))
+        var results = new List<ImageResult>(files.Count);
+        foreach (string file in files)
         {
-            Console.Error.WriteLine($"warning: this model has untrained random weights ({analyzer.ModelSource}); its outputs mean nothing. Convert the authors' checkpoint for real results (see README).");
+            PhotoAnalysis photo;
+            try
+            {
+                photo = analyzer.AnalyzePhoto(file, FaceTasks.All, includeAlignedFaces: cropDir is not null);
+            }
+            catch (SwinFaceImageException e)
+            {
+                results.Add(ImageResult.Failed(file, e.Message));
+                continue;
+            }
+
+            var faces = new List<FaceResult>(photo.Faces.Count);
+            for (int k = 0; k < photo.Faces.Count; k++)
+            {
+                PhotoFace face = photo.Faces[k];
+                string? crop = null;
+                if (cropDir is not null)
+                {
+                    crop = Path.Combine(cropDir, $"{Path.GetFileNameWithoutExtension(file)}_face{k}.png");
+                    using Image<Rgb24> image = face.ToAlignedImage()!;
+                    image.SaveAsPng(crop);
+                }
+
+                faces.Add(new FaceResult(face.Analysis, face.Detection, face.SourceSize, crop));
+            }
+
+            results.Add(new ImageResult(file, photo.Width, photo.Height, faces, null));
         }
 
+        return results;
+    }
+
+    private static List<ImageResult> AnalyzeAligned(FaceAnalyzer analyzer, List<string> files)
+    {
         var images = new List<Image<Rgb24>>(files.Count);
-        IReadOnlyList<FaceAnalysis> faces;
+        var loaded = new List<int>();
+        var results = new ImageResult?[files.Count];
         try
         {
-            foreach (string file in files)
+            for (int i = 0; i < files.Count; i++)
             {
                 try
                 {
-                    images.Add(Image.Load<Rgb24>(file));
+                    images.Add(Image.Load<Rgb24>(files[i]));
+                    loaded.Add(i);
                 }
                 catch (UnknownImageFormatException)
                 {
-                    return Fail(InputError, $"cannot read image {file}: not a supported image format (JPEG, PNG, BMP, WebP, GIF, TIFF, TGA, PBM).");
+                    results[i] = ImageResult.Failed(files[i], $"{files[i]}: not an image in a supported format (JPEG, PNG, BMP, GIF, TIFF, TGA, WebP, PBM).");
                 }
                 catch (ImageFormatException e)
                 {
-                    return Fail(InputError, $"cannot read image {file}: {e.Message}");
+                    results[i] = ImageResult.Failed(files[i], $"{files[i]}: the image data is corrupt or unsupported ({e.Message}).");
                 }
             }
 
-            faces = analyzer.Analyze(images, FaceTasks.All);
+            // All readable crops go through the model as one batch.
+            IReadOnlyList<FaceAnalysis> faces = analyzer.Analyze(images, FaceTasks.All);
+            for (int j = 0; j < loaded.Count; j++)
+            {
+                int i = loaded[j];
+                results[i] = new ImageResult(files[i], images[j].Width, images[j].Height, [new FaceResult(faces[j], null, null, null)], null);
+            }
         }
         finally
         {
             images.ForEach(image => image.Dispose());
         }
 
-        if (json)
-        {
-            JsonReport.Write(analyzer, files, faces);
-        }
-        else
-        {
-            TableReport.Write(files, faces);
-        }
-
-        return 0;
+        return [.. results!];
     }
 
     private static List<string> ResolveImages(string[] inputs)
@@ -156,7 +207,7 @@ internal static class AnalyzeCommand
                     .Order(StringComparer.Ordinal));
                 if (files.Count == before)
                 {
-                    throw new FileNotFoundException($"no image files in directory: {input}");
+                    throw new FileNotFoundException($"no image files in folder: {input}");
                 }
             }
             else if (File.Exists(input))
@@ -170,11 +221,5 @@ internal static class AnalyzeCommand
         }
 
         return files;
-    }
-
-    private static int Fail(int exitCode, string message)
-    {
-        Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
-        return exitCode;
     }
 }

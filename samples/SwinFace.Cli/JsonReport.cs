@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SixLabors.ImageSharp;
 using SwinFace.Analysis;
 
 namespace SwinFace.Cli;
@@ -6,7 +7,7 @@ namespace SwinFace.Cli;
 /// <summary>Writes the analyses as one JSON document to standard output.</summary>
 internal static class JsonReport
 {
-    public static void Write(FaceAnalyzer analyzer, IReadOnlyList<string> files, IReadOnlyList<FaceAnalysis> faces)
+    public static void Write(FaceAnalyzer analyzer, IReadOnlyList<ImageResult> results)
     {
         using Stream stdout = Console.OpenStandardOutput();
         using (var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
@@ -19,13 +20,26 @@ internal static class JsonReport
             writer.WriteEndObject();
 
             writer.WriteStartArray("images");
-            for (int i = 0; i < files.Count; i++)
+            foreach (ImageResult image in results)
             {
                 writer.WriteStartObject();
-                writer.WriteString("file", files[i]);
-                // With --aligned each image is one face.
+                writer.WriteString("file", image.File);
+                if (image.Error is not null)
+                {
+                    writer.WriteString("error", image.Error);
+                }
+                else
+                {
+                    writer.WriteNumber("width", image.Width);
+                    writer.WriteNumber("height", image.Height);
+                }
+
                 writer.WriteStartArray("faces");
-                WriteFace(writer, faces[i]);
+                foreach (FaceResult face in image.Faces)
+                {
+                    WriteFace(writer, face);
+                }
+
                 writer.WriteEndArray();
                 writer.WriteEndObject();
             }
@@ -38,9 +52,36 @@ internal static class JsonReport
     }
 
     // The analyzer runs FaceTasks.All, so every output is present.
-    private static void WriteFace(Utf8JsonWriter writer, FaceAnalysis face)
+    private static void WriteFace(Utf8JsonWriter writer, FaceResult result)
     {
+        FaceAnalysis face = result.Analysis;
         writer.WriteStartObject();
+        if (result.Detection is { } d)
+        {
+            writer.WriteStartArray("box");
+            writer.WriteNumberValue(d.Box.X);
+            writer.WriteNumberValue(d.Box.Y);
+            writer.WriteNumberValue(d.Box.Width);
+            writer.WriteNumberValue(d.Box.Height);
+            writer.WriteEndArray();
+            writer.WriteNumber("score", d.Score);
+            writer.WriteStartObject("landmarks");
+            WritePoint(writer, "leftEye", d.Landmarks.LeftEye);
+            WritePoint(writer, "rightEye", d.Landmarks.RightEye);
+            WritePoint(writer, "nose", d.Landmarks.Nose);
+            WritePoint(writer, "mouth", d.Landmarks.MouthCenter);
+            WritePoint(writer, "mouthLeft", d.Landmarks.MouthLeft);
+            WritePoint(writer, "mouthRight", d.Landmarks.MouthRight);
+            WritePoint(writer, "leftEar", d.Landmarks.LeftEar);
+            WritePoint(writer, "rightEar", d.Landmarks.RightEar);
+            writer.WriteEndObject();
+            writer.WriteNumber("sourceSize", result.SourceSize!.Value);
+            if (result.CropFile is not null)
+            {
+                writer.WriteString("crop", result.CropFile);
+            }
+        }
+
         writer.WriteStartArray("embedding");
         foreach (float value in face.Embedding!)
         {
@@ -72,5 +113,16 @@ internal static class JsonReport
 
         writer.WriteEndObject();
         writer.WriteEndObject();
+    }
+
+    private static void WritePoint(Utf8JsonWriter writer, string name, PointF? point)
+    {
+        if (point is { } p)
+        {
+            writer.WriteStartArray(name);
+            writer.WriteNumberValue(p.X);
+            writer.WriteNumberValue(p.Y);
+            writer.WriteEndArray();
+        }
     }
 }

@@ -1,6 +1,14 @@
 using System.CommandLine;
 using SwinFace.Cli;
 
-var rootCommand = new RootCommand("Runs the SwinFace face model on aligned face crops.");
+var rootCommand = new RootCommand("Runs the SwinFace face model on photos and aligned face crops.");
 rootCommand.Subcommands.Add(AnalyzeCommand.Create());
-return rootCommand.Parse(args).Invoke();
+try
+{
+    return rootCommand.Parse(args).Invoke();
+}
+catch (Exception e)
+{
+    // Last resort: still one line, never a stack trace.
+    return Cli.Fail(1, $"unexpected {e.GetType().Name}: {e.Message}");
+}

@@ -1,17 +1,25 @@
 using System.Buffers;
+using System.Numerics;
 using Microsoft.ML.OnnxRuntime;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SwinFace.Alignment;
 using SwinFace.Analysis;
+using SwinFace.Detection;
 using SwinFace.Imaging;
 using SwinFace.Inference;
 
 namespace SwinFace;
 
 /// <summary>
-/// Runs SwinFace on aligned faces: identity embedding, expression, age, gender and the 40 CelebA attributes.
+/// Runs SwinFace on photos and aligned faces: identity embedding, expression, age, gender and the 40 CelebA attributes.
 /// </summary>
 /// <remarks>
+/// <para>
+/// <see cref="AnalyzePhoto(string, FaceTasks, bool)"/> finds every face of a photo, aligns each to the
+/// ArcFace template and analyses them all in one batched model run. <see cref="Analyze(Image{Rgb24}, FaceTasks)"/>
+/// takes faces that are already aligned.
+/// </para>
 /// <para>
 /// Create one analyzer per model and share it: all members are safe to call from many threads at once,
 /// and concurrent calls run in parallel. Dispose it when done to free the native ONNX Runtime sessions.
@@ -26,14 +34,20 @@ namespace SwinFace;
 public sealed class FaceAnalyzer : IDisposable
 {
     private readonly ModelRunner _runner;
+    private readonly IFaceDetector _detector;
+    private readonly BlazeFaceDetector? _ownedDetector;
+    private readonly PhotoLoader _loader;
     private readonly float[][] _tables;
     private readonly int _maxBatch;
     private volatile bool _disposed;
 
-    private FaceAnalyzer(ModelRunner runner, int maxBatch)
+    private FaceAnalyzer(ModelRunner runner, FaceAnalyzerOptions options, BlazeFaceDetector? ownedDetector)
     {
         _runner = runner;
-        _maxBatch = maxBatch;
+        _maxBatch = options.MaxBatchSize;
+        _ownedDetector = ownedDetector;
+        _detector = options.Detector ?? ownedDetector!;
+        _loader = new PhotoLoader(options.MaxImagePixels);
         _tables = FacePixels.NormalizationTables(runner.Manifest.Mean, runner.Manifest.Std);
         ModelName = runner.Manifest.Name;
         ModelVersion = runner.Manifest.Version;
@@ -55,7 +69,7 @@ public sealed class FaceAnalyzer : IDisposable
     /// <returns>An analyzer the caller disposes.</returns>
     /// <exception cref="ArgumentException"><paramref name="modelPath"/> is empty, or an option is out of range.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="modelPath"/> is <see langword="null"/>.</exception>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the default BlazeFace detector's model files are missing.</exception>
     /// <exception cref="SwinFaceModelException">The file is not a SwinFace model: the message says what was expected and found.</exception>
     public static FaceAnalyzer Create(string modelPath, FaceAnalyzerOptions? options = null)
     {
@@ -75,6 +89,7 @@ public sealed class FaceAnalyzer : IDisposable
     /// <returns>An analyzer the caller disposes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="model"/> cannot be read, or an option is out of range.</exception>
+    /// <exception cref="FileNotFoundException">The default BlazeFace detector's model files are missing.</exception>
     /// <exception cref="SwinFaceModelException">The data is not a SwinFace model: the message says what was expected and found.</exception>
     public static FaceAnalyzer Create(Stream model, FaceAnalyzerOptions? options = null)
     {
@@ -101,12 +116,108 @@ public sealed class FaceAnalyzer : IDisposable
     /// <returns>An analyzer the caller disposes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="FileNotFoundException">The default BlazeFace detector's model files are missing.</exception>
     /// <exception cref="SwinFaceModelException">The bytes are not a SwinFace model: the message says what was expected and found.</exception>
     public static FaceAnalyzer Create(byte[] model, FaceAnalyzerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         using var stream = new MemoryStream(model, writable: false);
         return Create(stream, "model bytes", options);
+    }
+
+    /// <summary>Finds every face in a photo file, aligns each one and analyses them all in one batched run.</summary>
+    /// <param name="path">The photo's path. EXIF orientation is applied; transparency is flattened onto white.</param>
+    /// <param name="tasks">The outputs to compute for each face; the default is all of them.</param>
+    /// <param name="includeAlignedFaces">Whether to return each face's aligned 112 x 112 crop.</param>
+    /// <returns>The faces found, possibly none.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or <paramref name="tasks"/> is invalid.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="SwinFaceImageException">The file is not a readable image, is corrupt, or has more than <see cref="FaceAnalyzerOptions.MaxImagePixels"/> pixels.</exception>
+    /// <exception cref="ObjectDisposedException">The analyzer has been disposed.</exception>
+    public PhotoAnalysis AnalyzePhoto(string path, FaceTasks tasks = FaceTasks.All, bool includeAlignedFaces = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Image file not found: {path}", path);
+        }
+
+        using FileStream stream = File.OpenRead(path);
+        return AnalyzePhoto(stream, path, tasks, includeAlignedFaces);
+    }
+
+    /// <summary>Finds every face in an encoded photo read from a stream, aligns each one and analyses them all in one batched run.</summary>
+    /// <param name="photo">The encoded image (JPEG, PNG, BMP, GIF, TIFF, TGA, WebP, PBM); read, not disposed.</param>
+    /// <param name="tasks">The outputs to compute for each face; the default is all of them.</param>
+    /// <param name="includeAlignedFaces">Whether to return each face's aligned 112 x 112 crop.</param>
+    /// <returns>The faces found, possibly none.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="photo"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="tasks"/> is invalid.</exception>
+    /// <exception cref="SwinFaceImageException">The data is not a readable image, is corrupt, or is too large.</exception>
+    /// <exception cref="ObjectDisposedException">The analyzer has been disposed.</exception>
+    public PhotoAnalysis AnalyzePhoto(Stream photo, FaceTasks tasks = FaceTasks.All, bool includeAlignedFaces = false)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        if (!photo.CanSeek)
+        {
+            var copy = new MemoryStream();
+            photo.CopyTo(copy);
+            copy.Position = 0;
+            photo = copy;
+        }
+
+        return AnalyzePhoto(photo, "image stream", tasks, includeAlignedFaces);
+    }
+
+    /// <summary>Finds every face in an encoded photo, aligns each one and analyses them all in one batched run.</summary>
+    /// <param name="photo">The encoded image's bytes.</param>
+    /// <param name="tasks">The outputs to compute for each face; the default is all of them.</param>
+    /// <param name="includeAlignedFaces">Whether to return each face's aligned 112 x 112 crop.</param>
+    /// <returns>The faces found, possibly none.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="photo"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="tasks"/> is invalid.</exception>
+    /// <exception cref="SwinFaceImageException">The data is not a readable image, is corrupt, or is too large.</exception>
+    /// <exception cref="ObjectDisposedException">The analyzer has been disposed.</exception>
+    public PhotoAnalysis AnalyzePhoto(byte[] photo, FaceTasks tasks = FaceTasks.All, bool includeAlignedFaces = false)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        using var stream = new MemoryStream(photo, writable: false);
+        return AnalyzePhoto(stream, "image bytes", tasks, includeAlignedFaces);
+    }
+
+    /// <summary>Finds every face in a decoded photo, aligns each one and analyses them all in one batched run.</summary>
+    /// <param name="photo">The photo, used as it is: apply EXIF orientation first if needed (<c>AutoOrient</c>). Never modified.</param>
+    /// <param name="tasks">The outputs to compute for each face; the default is all of them.</param>
+    /// <param name="includeAlignedFaces">Whether to return each face's aligned 112 x 112 crop.</param>
+    /// <returns>The faces found, possibly none.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="photo"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="tasks"/> is invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The analyzer has been disposed.</exception>
+    public PhotoAnalysis AnalyzePhoto(Image<Rgb24> photo, FaceTasks tasks = FaceTasks.All, bool includeAlignedFaces = false)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        ValidateTasks(tasks);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        IReadOnlyList<FaceDetection> detections = _detector.Detect(photo);
+        byte[][] crops = new byte[detections.Count][];
+        float[] sizes = new float[detections.Count];
+        for (int i = 0; i < detections.Count; i++)
+        {
+            Matrix3x2 transform = FaceAligner.EstimateTransform(detections[i].Landmarks);
+            crops[i] = new byte[FacePixels.Bytes];
+            AffineWarp.Warp(photo, transform, crops[i], FaceAligner.Size, FaceAligner.Size);
+            sizes[i] = FaceAligner.SourceSize(transform);
+        }
+
+        FaceAnalysis[] analyses = Run(crops.Length, tasks, (i, rgb) => crops[i].CopyTo(rgb));
+        var faces = new PhotoFace[crops.Length];
+        for (int i = 0; i < faces.Length; i++)
+        {
+            faces[i] = new PhotoFace(detections[i], sizes[i], analyses[i], includeAlignedFaces ? crops[i] : null);
+        }
+
+        return new PhotoAnalysis(photo.Width, photo.Height, faces);
     }
 
     /// <summary>Analyzes one aligned face.</summary>
@@ -211,6 +322,7 @@ public sealed class FaceAnalyzer : IDisposable
         {
             _disposed = true;
             _runner.Dispose();
+            _ownedDetector?.Dispose();
         }
     }
 
@@ -224,9 +336,19 @@ public sealed class FaceAnalyzer : IDisposable
             IntraOpNumThreads = options.IntraOpThreads,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         });
+        BlazeFaceDetector? detector = null;
+        ModelRunner? runner = null;
         try
         {
-            return new FaceAnalyzer(ModelRunner.Open(stream, origin, sessionOptions), options.MaxBatchSize);
+            runner = ModelRunner.Open(stream, origin, sessionOptions);
+            detector = options.Detector is null ? BlazeFaceDetector.Create(options.BlazeFace) : null;
+            return new FaceAnalyzer(runner, options, detector);
+        }
+        catch
+        {
+            runner?.Dispose();
+            detector?.Dispose();
+            throw;
         }
         finally
         {
@@ -234,13 +356,25 @@ public sealed class FaceAnalyzer : IDisposable
         }
     }
 
-    private FaceAnalysis[] Run(int count, FaceTasks tasks, Action<int, Span<byte>> copyFace)
+    private static void ValidateTasks(FaceTasks tasks)
     {
         if (tasks == FaceTasks.None || (tasks & ~FaceTasks.All) != 0)
         {
             throw new ArgumentException($"Request at least one defined task; got {tasks}.", nameof(tasks));
         }
+    }
 
+    private PhotoAnalysis AnalyzePhoto(Stream stream, string name, FaceTasks tasks, bool includeAlignedFaces)
+    {
+        ValidateTasks(tasks);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using Image<Rgb24> photo = _loader.Load(stream, name);
+        return AnalyzePhoto(photo, tasks, includeAlignedFaces);
+    }
+
+    private FaceAnalysis[] Run(int count, FaceTasks tasks, Action<int, Span<byte>> copyFace)
+    {
+        ValidateTasks(tasks);
         ObjectDisposedException.ThrowIf(_disposed, this);
         var results = new FaceAnalysis[count];
         const int pixels = FacePixels.Size * FacePixels.Size * 3;

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using SwinFace.Detection;
 
 namespace SwinFace;
 
@@ -25,8 +26,24 @@ public sealed class FaceAnalyzerOptions
     /// </summary>
     public SessionOptions? SessionOptions { get; init; }
 
+    /// <summary>
+    /// Gets the face detector for photos. The caller keeps ownership. The default, <see langword="null"/>,
+    /// makes the analyzer create and own a <see cref="BlazeFaceDetector"/> with <see cref="BlazeFace"/>.
+    /// </summary>
+    public IFaceDetector? Detector { get; init; }
+
+    /// <summary>Gets the options of the default BlazeFace detector, used when <see cref="Detector"/> is <see langword="null"/>. The default is <c>new BlazeFaceOptions()</c>.</summary>
+    public BlazeFaceOptions? BlazeFace { get; init; }
+
+    /// <summary>
+    /// Gets the largest photo accepted, in pixels (width x height), checked from the file's header before
+    /// decoding; the decoder's memory is capped to match. The default is 100,000,000 (100 megapixels).
+    /// </summary>
+    public long MaxImagePixels { get; init; } = 100_000_000;
+
     internal void Validate()
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxImagePixels, 1, nameof(MaxImagePixels));
         ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads, nameof(IntraOpThreads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
     }

@@ -11,6 +11,14 @@ internal static class TestData
 
     public static string TinyGolden => Path.Combine(RepoRoot, "models", "testdata", "golden-tiny");
 
+    /// <summary>The shared real photos (faces counted in their README).</summary>
+    public static string SharedPhoto(string name) => Path.Combine(RepoRoot, "..", "shared", "testdata", "photos", name);
+
+    /// <summary>astronaut.png, fetched by <c>models/fetch-testimages.sh</c> (which test.sh runs).</summary>
+    public static string Astronaut => Path.Combine(RepoRoot, "models", "testimages", "astronaut.png");
+
+    public static string TestImage(string name) => Path.Combine(AppContext.BaseDirectory, "TestImages", name);
+
     /// <summary>
     /// Golden sets to check: the committed tiny model always, and the full-size model that
     /// <c>models/make-full-parity.sh</c> writes when <c>SWINFACE_FULL_DIR</c> names its folder (CI sets it).

@@ -1,0 +1,13 @@
+using SwinFace.Analysis;
+using SwinFace.Detection;
+
+namespace SwinFace.Cli;
+
+/// <summary>One input image's outcome: its faces, or why it could not be read.</summary>
+internal sealed record ImageResult(string File, int Width, int Height, IReadOnlyList<FaceResult> Faces, string? Error)
+{
+    public static ImageResult Failed(string file, string error) => new(file, 0, 0, [], error);
+}
+
+/// <summary>One face: the model's analysis, plus where it was found when the input was a photo.</summary>
+internal sealed record FaceResult(FaceAnalysis Analysis, FaceDetection? Detection, float? SourceSize, string? CropFile);

@@ -1,0 +1,27 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SwinFace.Analysis;
+using SwinFace.Detection;
+
+namespace SwinFace;
+
+/// <summary>Every face found in a photo, analysed.</summary>
+/// <param name="Width">The photo's width in pixels, after EXIF orientation.</param>
+/// <param name="Height">The photo's height in pixels, after EXIF orientation.</param>
+/// <param name="Faces">The faces, strongest detection first; empty when the photo has none.</param>
+public sealed record PhotoAnalysis(int Width, int Height, IReadOnlyList<PhotoFace> Faces);
+
+/// <summary>One face of a photo: where it is, how it was aligned, and what SwinFace says about it.</summary>
+/// <param name="Detection">The box, keypoints and score, in the photo's coordinates after EXIF orientation.</param>
+/// <param name="SourceSize">
+/// The side, in photo pixels, of the region that became the 112 x 112 aligned crop. Below 112 the crop
+/// was upsampled from fewer pixels than the model sees, and its results deserve less trust.
+/// </param>
+/// <param name="Analysis">The model's outputs for the aligned face.</param>
+/// <param name="AlignedFace">The aligned crop as 112 x 112 x 3 RGB bytes, when requested; otherwise <see langword="null"/>.</param>
+public sealed record PhotoFace(FaceDetection Detection, float SourceSize, FaceAnalysis Analysis, byte[]? AlignedFace)
+{
+    /// <summary>Creates an image of the aligned crop.</summary>
+    /// <returns>A new 112 x 112 image the caller disposes, or <see langword="null"/> when the crop was not requested.</returns>
+    public Image<Rgb24>? ToAlignedImage() => AlignedFace is null ? null : Image.LoadPixelData<Rgb24>(AlignedFace, Alignment.FaceAligner.Size, Alignment.FaceAligner.Size);
+}
