@@ -191,7 +191,7 @@ internal static class AnalyzeCommand
             images.ForEach(image => image.Dispose());
         }
 
-        return [.. results!];
+        return [.. results.Select(r => r!)];
     }
 
     private static List<string> ResolveImages(string[] inputs)

@@ -3,6 +3,7 @@ using SwinFace.Cli;
 
 var rootCommand = new RootCommand("Runs the SwinFace face model on photos and aligned face crops.");
 rootCommand.Subcommands.Add(AnalyzeCommand.Create());
+rootCommand.Subcommands.Add(BenchCommand.Create());
 try
 {
     return rootCommand.Parse(args).Invoke();

@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using SwinFace.Alignment;
+using SwinFace.Analysis;
+using SwinFace.Detection;
+
+namespace SwinFace.Cli;
+
+/// <summary>
+/// The <c>bench</c> command: quick throughput figures (medians of repeated runs) for full analysis at
+/// several batch sizes, for each task alone, and for the photo pipeline stage by stage.
+/// </summary>
+internal static class BenchCommand
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    private static readonly Option<string> Model = new("--model") { Description = "Path of a .swinface model file (use the full-size model for real figures).", Required = true };
+    private static readonly Option<string?> Photo = new("--photo") { Description = "A photo for the end-to-end pipeline figures." };
+    private static readonly Option<int[]> Batches = new("--batch") { Description = "Batch sizes for full analysis.", DefaultValueFactory = _ => [1, 8, 32], AllowMultipleArgumentsPerToken = true };
+    private static readonly Option<int> Repeats = new("--repeats") { Description = "Timed runs per figure; the median is reported.", DefaultValueFactory = _ => 5 };
+    private static readonly Option<int> Threads = new("--threads") { Description = "ONNX Runtime threads per model run; 0 lets ONNX Runtime choose.", DefaultValueFactory = _ => 0 };
+    private static readonly Option<bool> Json = new("--json") { Description = "Print one JSON document." };
+
+    public static Command Create()
+    {
+        var command = new Command("bench", "Measure faces per second, per-stage photo times, allocations and peak memory.");
+        command.Options.Add(Model);
+        command.Options.Add(Photo);
+        command.Options.Add(Batches);
+        command.Options.Add(Repeats);
+        command.Options.Add(Threads);
+        command.Options.Add(Json);
+        command.SetAction(Run);
+        return command;
+    }
+
+    private static int Run(ParseResult parse)
+    {
+        try
+        {
+            var report = new Dictionary<string, object>();
+            int repeats = Math.Max(1, parse.GetValue(Repeats));
+            using FaceAnalyzer analyzer = FaceAnalyzer.Create(parse.GetValue(Model)!, new FaceAnalyzerOptions { IntraOpThreads = parse.GetValue(Threads) });
+            report["model"] = $"{analyzer.ModelName} {analyzer.ModelVersion}";
+            report["threads"] = parse.GetValue(Threads);
+            report["processorCount"] = Environment.ProcessorCount;
+
+            int maxBatch = parse.GetValue(Batches)!.Max();
+            Image<Rgb24>[] faces = SyntheticFaces(Math.Max(maxBatch, 8));
+            try
+            {
+                var full = new Dictionary<string, double>();
+                var allocations = new Dictionary<string, double>();
+                foreach (int batch in parse.GetValue(Batches)!)
+                {
+                    Image<Rgb24>[] input = faces[..batch];
+                    (double seconds, double bytes) = Measure(() => analyzer.Analyze(input, FaceTasks.All), repeats);
+                    full[$"batch{batch}"] = batch / seconds;
+                    allocations[$"batch{batch}"] = bytes / batch;
+                    Progress($"full analysis, batch {batch}: {batch / seconds:F2} faces/s");
+                }
+
+                report["fullFacesPerSecond"] = full;
+                report["allocatedBytesPerFace"] = allocations;
+
+                var tasks = new Dictionary<string, double>();
+                Image<Rgb24>[] eight = faces[..8];
+                foreach (FaceTasks task in new[] { FaceTasks.Identity, FaceTasks.Gender, FaceTasks.Age, FaceTasks.Expression, FaceTasks.Attributes })
+                {
+                    (double seconds, _) = Measure(() => analyzer.Analyze(eight, task), repeats);
+                    tasks[task.ToString()] = 8 / seconds;
+                    Progress($"{task} only, batch 8: {8 / seconds:F2} faces/s");
+                }
+
+                report["taskFacesPerSecondBatch8"] = tasks;
+            }
+            finally
+            {
+                Array.ForEach(faces, f => f.Dispose());
+            }
+
+            if (parse.GetValue(Photo) is { } photo)
+            {
+                report["photo"] = PhotoStages(analyzer, photo, repeats);
+            }
+
+            report["peakWorkingSetMB"] = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+            if (parse.GetValue(Json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(report, Indented));
+            }
+            else
+            {
+                Console.WriteLine($"peak working set: {report["peakWorkingSetMB"]:F0} MB");
+            }
+
+            return 0;
+        }
+        catch (Exception e) when (e is SwinFaceModelException or SwinFaceImageException or IOException)
+        {
+            return Cli.Fail(2, e.Message);
+        }
+    }
+
+    /// <summary>The photo pipeline rebuilt from public parts, so each stage can be timed alone.</summary>
+    private static Dictionary<string, object> PhotoStages(FaceAnalyzer analyzer, string path, int repeats)
+    {
+        using var detector = BlazeFaceDetector.Create();
+        byte[] encoded = File.ReadAllBytes(path);
+        Image<Rgb24> Decode()
+        {
+            Image<Rgb24> image = Image.Load<Rgb24>(encoded);
+            image.Mutate(x => x.AutoOrient());
+            return image;
+        }
+
+        using Image<Rgb24> decoded = Decode();
+        IReadOnlyList<FaceDetection> found = detector.Detect(decoded);
+        Image<Rgb24>[] crops = found.Select(f => FaceAligner.Align(decoded, f.Landmarks)).ToArray();
+        try
+        {
+            double decode = Measure(() => Decode().Dispose(), repeats).Seconds;
+            double detect = Measure(() => detector.Detect(decoded), repeats).Seconds;
+            double align = Measure(() => Array.ForEach(found.Select(f => FaceAligner.Align(decoded, f.Landmarks)).ToArray(), c => c.Dispose()), repeats).Seconds;
+            double analyse = Measure(() => analyzer.Analyze(crops, FaceTasks.All), repeats).Seconds;
+            double endToEnd = Measure(() => analyzer.AnalyzePhoto(encoded), repeats).Seconds;
+            double pre = decode + detect + align;
+            Progress($"photo {decoded.Width}x{decoded.Height}, {found.Count} faces: decode {decode * 1e3:F1} ms, detect {detect * 1e3:F1} ms, align {align * 1e3:F1} ms, analyse {analyse * 1e3:F0} ms; decode+detect+align = {100 * pre / analyse:F1}% of the model time; end to end {endToEnd * 1e3:F0} ms");
+            return new Dictionary<string, object>
+            {
+                ["file"] = path,
+                ["width"] = decoded.Width,
+                ["height"] = decoded.Height,
+                ["faces"] = found.Count,
+                ["decodeMs"] = decode * 1e3,
+                ["detectMs"] = detect * 1e3,
+                ["alignMs"] = align * 1e3,
+                ["analyseMs"] = analyse * 1e3,
+                ["preprocessShareOfModel"] = pre / analyse,
+                ["endToEndMs"] = endToEnd * 1e3,
+            };
+        }
+        finally
+        {
+            Array.ForEach(crops, c => c.Dispose());
+        }
+    }
+
+    /// <summary>Median seconds of one call over <paramref name="repeats"/> runs after a warm-up, and the managed bytes one call allocates.</summary>
+    private static (double Seconds, double Bytes) Measure(Action action, int repeats)
+    {
+        action();
+        var times = new double[repeats];
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < repeats; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            action();
+            times[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+
+        double bytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)repeats;
+        Array.Sort(times);
+        return (times[repeats / 2], bytes);
+    }
+
+    private static Image<Rgb24>[] SyntheticFaces(int count)
+    {
+        var random = new Random(42);
+        var faces = new Image<Rgb24>[count];
+        for (int i = 0; i < count; i++)
+        {
+            byte[] rgb = new byte[112 * 112 * 3];
+            random.NextBytes(rgb);
+            faces[i] = Image.LoadPixelData<Rgb24>(rgb, 112, 112);
+        }
+
+        return faces;
+    }
+
+    private static void Progress(string line) => Console.Error.WriteLine(line);
+}
