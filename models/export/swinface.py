@@ -88,10 +88,16 @@ def _window_partition(x: torch.Tensor, w: int) -> torch.Tensor:
     return x.reshape(-1, w * w, c)
 
 
-def _window_reverse(windows: torch.Tensor, w: int, h: int, wd: int) -> torch.Tensor:
-    c = windows.shape[-1]
-    x = windows.view(-1, h // w, wd // w, w, w, c).permute(0, 1, 3, 2, 4, 5)
-    return x.reshape(-1, h, wd, c)
+def _window_order(grid: int, window: int, shift: int) -> torch.Tensor:
+    """Token indices that cyclically shift a grid by -shift and group it into windows.
+
+    Gathering tokens with it equals torch.roll followed by window partition; it is exported as one
+    Gather instead of slices, concatenations and transposes.
+    """
+    idx = torch.arange(grid * grid).view(1, grid, grid, 1)
+    if shift:
+        idx = torch.roll(idx, shifts=(-shift, -shift), dims=(1, 2))
+    return _window_partition(idx, window).flatten()
 
 
 class Mlp(nn.Module):
@@ -108,7 +114,7 @@ class Mlp(nn.Module):
 class WindowAttention(nn.Module):
     def __init__(self, dim: int, window: int, heads: int):
         super().__init__()
-        self.heads = heads
+        self.heads, self.dim, self.tokens = heads, dim, window * window
         self.scale = (dim // heads) ** -0.5
         self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * window - 1) ** 2, heads))
         ys, xs = torch.meshgrid(torch.arange(window), torch.arange(window), indexing="ij")
@@ -119,18 +125,21 @@ class WindowAttention(nn.Module):
         self.proj = nn.Linear(dim, dim)
 
     def forward(self, x, mask=None):
-        bw, n, c = x.shape
-        qkv = self.qkv(x).reshape(bw, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        """x: (batch * windows, tokens, channels); mask: (windows, tokens, tokens) of 0 / -100, or None."""
+        n, c = self.tokens, self.dim  # static, so the exported graph computes no shapes
+        qkv = self.qkv(x).reshape(-1, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
         attn = (q * self.scale) @ k.transpose(-2, -1)
         bias = self.relative_position_bias_table[self.relative_position_index.view(-1)]
-        attn = attn + bias.view(n, n, -1).permute(2, 0, 1).unsqueeze(0)
+        bias = bias.view(n, n, -1).permute(2, 0, 1).unsqueeze(0)
         if mask is not None:
-            nw = mask.shape[0]
-            attn = attn.view(-1, nw, self.heads, n, n) + mask.unsqueeze(1).unsqueeze(0)
-            attn = attn.view(-1, self.heads, n, n)
+            # Bias and mask are added as one constant; where the mask is 0 this is exact, and where it is
+            # -100 the softmax weight underflows to 0 either way.
+            bias = bias + mask.unsqueeze(1)
+        nw = bias.shape[0]
+        attn = (attn.view(-1, nw, self.heads, n, n) + bias).view(-1, self.heads, n, n)
         attn = attn.softmax(dim=-1)
-        x = (attn @ v).transpose(1, 2).reshape(bw, n, c)
+        x = (attn @ v).transpose(1, 2).reshape(-1, n, c)
         return self.proj(x)
 
 
@@ -163,35 +172,37 @@ class SwinBlock(nn.Module):
             self.register_buffer("attn_mask", _shift_mask(grid, window, shift))
         else:
             self.attn_mask = None
+        order = _window_order(grid, window, shift)
+        self.register_buffer("order", order, persistent=False)
+        self.register_buffer("inverse", torch.argsort(order), persistent=False)
+        self.dim = dim
 
     def forward(self, x):
-        b, l, c = x.shape
-        g = self.grid
+        """x: (batch, tokens, channels), tokens in row-major grid order."""
+        l, c = self.grid * self.grid, self.dim
         shortcut = x
-        x = self.norm1(x).view(b, g, g, c)
-        if self.shift:
-            x = torch.roll(x, shifts=(-self.shift, -self.shift), dims=(1, 2))
-        x = self.attn(_window_partition(x, self.window), self.attn_mask)
-        x = _window_reverse(x, self.window, g, g)
-        if self.shift:
-            x = torch.roll(x, shifts=(self.shift, self.shift), dims=(1, 2))
-        x = shortcut + x.reshape(b, l, c)
+        x = torch.index_select(self.norm1(x), 1, self.order).view(-1, self.window * self.window, c)
+        x = self.attn(x, self.attn_mask)
+        x = torch.index_select(x.reshape(-1, l, c), 1, self.inverse)
+        x = shortcut + x
         return x + self.mlp(self.norm2(x))
 
 
 class PatchMerging(nn.Module):
     def __init__(self, dim: int, grid: int):
         super().__init__()
-        self.grid = grid
+        self.grid, self.dim = grid, dim
         self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
         self.norm = nn.LayerNorm(4 * dim)
+        # For each merged token, its 2 x 2 neighbours in the order (row, col) (0,0), (1,0), (0,1), (1,1):
+        # gathering them and folding the four into channels equals the usual slice-and-concatenate.
+        idx = torch.arange(grid * grid).view(grid, grid)
+        order = torch.stack([idx[0::2, 0::2], idx[1::2, 0::2], idx[0::2, 1::2], idx[1::2, 1::2]], -1)
+        self.register_buffer("order", order.flatten(), persistent=False)
 
     def forward(self, x):
-        b, _, c = x.shape
-        x = x.view(b, self.grid, self.grid, c)
-        # Neighbour order (row, col): (0,0), (1,0), (0,1), (1,1).
-        x = torch.cat([x[:, 0::2, 0::2], x[:, 1::2, 0::2], x[:, 0::2, 1::2], x[:, 1::2, 1::2]], -1)
-        return self.reduction(self.norm(x.view(b, -1, 4 * c)))
+        x = torch.index_select(x, 1, self.order).view(-1, self.grid * self.grid // 4, 4 * self.dim)
+        return self.reduction(self.norm(x))
 
 
 class Stage(nn.Module):
@@ -245,13 +256,13 @@ class Backbone(nn.Module):
             x = layer(x)
             if i < cfg.num_stages - 1:
                 g = cfg.grid // 2 ** (i + 1)
-                level = x.transpose(1, 2).reshape(x.shape[0], -1, g, g)
+                level = x.transpose(1, 2).reshape(-1, cfg.stage_dims[i + 1], g, g)
                 pool = g // cfg.feature_grid
                 if pool > 1:
                     level = F.avg_pool2d(level, kernel_size=pool)
                 levels.append(level)
         g = cfg.feature_grid
-        levels.append(x.transpose(1, 2).reshape(x.shape[0], -1, g, g))
+        levels.append(x.transpose(1, 2).reshape(-1, cfg.stage_dims[-1], g, g))
         features = torch.cat(levels, dim=1)
         pooled = self.norm(x).mean(dim=1)
         return self.feature(pooled), features

@@ -4,6 +4,11 @@ using SwinFace.Cli;
 var rootCommand = new RootCommand("Runs the SwinFace face model on photos and aligned face crops.");
 rootCommand.Subcommands.Add(AnalyzeCommand.Create());
 rootCommand.Subcommands.Add(BenchCommand.Create());
+rootCommand.Subcommands.Add(CompareCommand.Create());
+rootCommand.Subcommands.Add(CalibrateCommand.Create());
+rootCommand.Subcommands.Add(GalleryCommands.CreateEnroll());
+rootCommand.Subcommands.Add(GalleryCommands.CreateGallery());
+rootCommand.Subcommands.Add(IdentifyCommand.Create());
 try
 {
     return rootCommand.Parse(args).Invoke();

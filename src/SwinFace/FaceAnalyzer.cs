@@ -21,8 +21,11 @@ namespace SwinFace;
 /// takes faces that are already aligned.
 /// </para>
 /// <para>
-/// Create one analyzer per model and share it: all members are safe to call from many threads at once,
-/// and concurrent calls run in parallel. Dispose it when done to free the native ONNX Runtime sessions.
+/// Create one analyzer per model and share it: all members are safe to call from many threads at once.
+/// Concurrent calls do not run the model side by side (one batch already uses every core): their faces
+/// are pooled into shared batches of up to <see cref="FaceAnalyzerOptions.MaxBatchSize"/>, which is how
+/// many callers with one face each get the throughput of one caller with a batch. Dispose the analyzer
+/// when done to free the native ONNX Runtime sessions.
 /// </para>
 /// <para>
 /// Faces must be aligned like the model's training data: a similarity transform of five landmarks onto
@@ -37,22 +40,23 @@ public sealed class FaceAnalyzer : IDisposable
     private readonly IFaceDetector _detector;
     private readonly BlazeFaceDetector? _ownedDetector;
     private readonly PhotoLoader _loader;
-    private readonly float[][] _tables;
-    private readonly int _maxBatch;
+    private readonly BatchScheduler _scheduler;
     private volatile bool _disposed;
 
     private FaceAnalyzer(ModelRunner runner, FaceAnalyzerOptions options, BlazeFaceDetector? ownedDetector)
     {
         _runner = runner;
-        _maxBatch = options.MaxBatchSize;
         _ownedDetector = ownedDetector;
         _detector = options.Detector ?? ownedDetector!;
         _loader = new PhotoLoader(options.MaxImagePixels);
-        _tables = FacePixels.NormalizationTables(runner.Manifest.Mean, runner.Manifest.Std);
+        _scheduler = new BatchScheduler(runner, FacePixels.NormalizationTables(runner.Manifest.Mean, runner.Manifest.Std), options.MaxBatchSize);
         ModelName = runner.Manifest.Name;
         ModelVersion = runner.Manifest.Version;
         ModelSource = runner.Manifest.Source;
     }
+
+    /// <summary>Gets the number of model runs so far (batches); for tests and diagnostics.</summary>
+    internal int BatchesRun => _scheduler.Batches;
 
     /// <summary>Gets the model's name from its manifest, such as <c>SwinFace</c>.</summary>
     public string ModelName { get; }
@@ -336,6 +340,10 @@ public sealed class FaceAnalyzer : IDisposable
             IntraOpNumThreads = options.IntraOpThreads,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         });
+
+        // Twelve sessions run one after another. Spinning threads of the last one would compete for the
+        // cores with the next one's; measured on 2 cores, full analysis ran 35% faster without spinning.
+        owned?.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         BlazeFaceDetector? detector = null;
         ModelRunner? runner = null;
         try
@@ -376,35 +384,6 @@ public sealed class FaceAnalyzer : IDisposable
     {
         ValidateTasks(tasks);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var results = new FaceAnalysis[count];
-        const int pixels = FacePixels.Size * FacePixels.Size * 3;
-        int batch = Math.Min(_maxBatch, Math.Max(count, 1));
-        float[] input = ArrayPool<float>.Shared.Rent(batch * pixels);
-        byte[] rgb = ArrayPool<byte>.Shared.Rent(FacePixels.Bytes);
-        try
-        {
-            for (int start = 0; start < count; start += batch)
-            {
-                int n = Math.Min(batch, count - start);
-                for (int i = 0; i < n; i++)
-                {
-                    copyFace(start + i, rgb);
-                    FacePixels.ToPlanar(rgb, _tables, input.AsSpan(i * pixels, pixels));
-                }
-
-                using RawOutputs raw = _runner.Run(input.AsMemory(0, n * pixels), n, tasks);
-                for (int i = 0; i < n; i++)
-                {
-                    results[start + i] = FaceDecoder.Decode(raw, i, tasks);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(input);
-            ArrayPool<byte>.Shared.Return(rgb);
-        }
-
-        return results;
+        return _scheduler.Run(count, tasks, copyFace);
     }
 }

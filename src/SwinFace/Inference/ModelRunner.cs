@@ -172,21 +172,32 @@ internal sealed class ModelRunner : IDisposable
     {
         ZipArchiveEntry entry = archive.GetEntry(graph)
             ?? throw new SwinFaceModelException($"{origin}: the manifest names graph '{graph}', but the archive has no such entry.");
-        byte[] bytes;
-        using (Stream s = entry.Open())
-        using (var ms = new MemoryStream(checked((int)entry.Length)))
-        {
-            s.CopyTo(ms);
-            bytes = ms.GetBuffer().Length == ms.Length ? ms.GetBuffer() : ms.ToArray();
-        }
 
+        // ONNX Runtime reads a graph from a file with far less memory than from a managed array (it
+        // maps the file, and no 100 MB array lingers on the managed heap), so each graph passes through
+        // a temporary file that is deleted as soon as its session exists.
+        string temp = Path.Combine(Path.GetTempPath(), $"swinface-{Guid.NewGuid():N}.onnx");
         try
         {
-            return new InferenceSession(bytes, options);
+            using (Stream source = entry.Open())
+            using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                source.CopyTo(target, 1 << 20);
+            }
+
+            return new InferenceSession(temp, options);
         }
         catch (OnnxRuntimeException e)
         {
             throw new SwinFaceModelException($"{origin}: graph '{graph}' is not a valid ONNX model for this runtime ({e.Message}).", e);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new SwinFaceModelException($"{origin}: graph '{graph}' cannot be read from the archive ({e.Message}).", e);
+        }
+        finally
+        {
+            File.Delete(temp);
         }
     }
 

@@ -196,7 +196,8 @@ public sealed class GoldenTests(GoldenFixture fixture) : IClassFixture<GoldenFix
             Parallel.For(0, actual.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => actual[i] = analyzer.Analyze(images[i % images.Length]));
             for (int i = 0; i < actual.Length; i++)
             {
-                AssertSame(expected[i % images.Length], actual[i], 0f, $"call {i}");
+                // Concurrent calls share batches, whose size may change the last bits.
+                AssertSame(expected[i % images.Length], actual[i], 1e-5f, $"call {i}");
             }
         }
         finally

@@ -221,7 +221,9 @@ public sealed class FaceGalleryTests
         }
 
         float[][] extra = [.. Enumerable.Range(0, 1_000).Select(_ => Embedding(random))];
-        Task writer = Task.Run(() =>
+        // Dedicated threads: readers that spin on pool threads can starve a writer queued behind them.
+        Task writer = Task.Factory.StartNew(
+            () =>
         {
             for (int i = 0; i < extra.Length; i++)
             {
@@ -236,8 +238,12 @@ public sealed class FaceGalleryTests
                     gallery.Rename($"base {i + 10_000}", $"renamed {i}");
                 }
             }
-        });
-        Task[] readers = [.. Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        Task[] readers = [.. Enumerable.Range(0, 2).Select(_ => Task.Factory.StartNew(
+            () =>
         {
             int searches = 0;
             while (!writer.IsCompleted || searches < 5)
@@ -250,7 +256,10 @@ public sealed class FaceGalleryTests
                 Assert.Equal(5, found.Select(m => m.Id).Distinct().Count());
                 searches++;
             }
-        }))];
+        },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default))];
 
         await Task.WhenAll([writer, .. readers]);
         Assert.Equal(1 + 21_000 + 1_000 - 334, gallery.Count);

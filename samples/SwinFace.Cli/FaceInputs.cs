@@ -1,0 +1,140 @@
+using System.CommandLine;
+using System.Text.Json;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SwinFace.Analysis;
+using SwinFace.Detection;
+
+namespace SwinFace.Cli;
+
+/// <summary>One face of an input image: where it was found (null for an aligned crop) and its identity embedding.</summary>
+internal sealed record InputFace(FaceDetection? Detection, float[] Embedding);
+
+/// <summary>What the recognition commands share: their options, reading faces from images, input errors and JSON output.</summary>
+internal static class FaceInputs
+{
+    public const int InputError = 2;
+
+    public const string NoThreshold =
+        "No verdict: SwinFace publishes no verification threshold, and none is invented here; " +
+        "`calibrate --pairs pairs.csv --save-threshold` measures one for this model (or pass --threshold).";
+
+    public static Option<string> ModelOption() => new("--model") { Description = "Path of a .swinface model file.", Required = true };
+
+    public static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON document instead of text." };
+
+    public static Option<string> GalleryOption(string description) => new("--gallery") { Description = description, Required = true };
+
+    public static Option<bool> AlignedOption() => new("--aligned")
+    {
+        Description = "The images are already aligned 112x112 face crops (ArcFace template): one face each, no detection.",
+    };
+
+    public static Option<float?> ThresholdOption()
+    {
+        var option = new Option<float?>("--threshold")
+        {
+            Description = "Cosine similarity at or above which two faces are the same person. Default: the threshold saved by `calibrate --save-threshold` for this model, else no verdict.",
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<float?>() is float t && !(t >= -1 && t <= 1))
+            {
+                result.AddError("--threshold must be a cosine similarity, from -1 to 1.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Checks that every input file exists before any is analysed, which can take long.</summary>
+    public static void RequireFiles(params IEnumerable<string> files)
+    {
+        foreach (string file in files)
+        {
+            if (!File.Exists(file))
+            {
+                throw new FileNotFoundException($"Image file not found: {file}", file);
+            }
+        }
+    }
+
+    /// <summary>Finds and embeds every face of an image: all detected faces of a photo, or the one face of an aligned crop.</summary>
+    public static IReadOnlyList<InputFace> Read(FaceAnalyzer analyzer, string file, bool aligned)
+    {
+        if (!aligned)
+        {
+            return [.. analyzer.AnalyzePhoto(file, FaceTasks.Identity).Faces.Select(f => new InputFace(f.Detection, f.Analysis.Embedding!))];
+        }
+
+        if (!File.Exists(file))
+        {
+            throw new FileNotFoundException($"Image file not found: {file}", file);
+        }
+
+        try
+        {
+            using Image<Rgb24> image = Image.Load<Rgb24>(file);
+            return [new InputFace(null, analyzer.Analyze(image, FaceTasks.Identity).Embedding!)];
+        }
+        catch (UnknownImageFormatException e)
+        {
+            throw new InvalidDataException($"{file}: not an image in a supported format (JPEG, PNG, BMP, GIF, TIFF, TGA, WebP, PBM).", e);
+        }
+        catch (ImageFormatException e)
+        {
+            throw new InvalidDataException($"{file}: the image data is corrupt or unsupported ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>Embeds the largest face (by box area) of an image; an image without a face is an input error.</summary>
+    public static (float[] Embedding, int FaceCount) ReadLargest(FaceAnalyzer analyzer, string file, bool aligned)
+    {
+        IReadOnlyList<InputFace> faces = Read(analyzer, file, aligned);
+        InputFace? largest = faces.MaxBy(f => f.Detection is { } d ? d.Box.Width * d.Box.Height : 0);
+        if (largest is null)
+        {
+            // The detector rarely finds the tightly cropped face of an aligned crop.
+            bool crop = Image.Identify(file) is { Width: 112, Height: 112 };
+            throw new InvalidDataException($"{file}: no face found{(crop ? "; if it is an aligned 112x112 crop, pass --aligned" : string.Empty)}.");
+        }
+
+        return (largest.Embedding, faces.Count);
+    }
+
+    /// <summary>Whether an exception means bad input (a missing or unreadable file, a bad model, gallery or CSV) rather than a bug.</summary>
+    public static bool IsInputError(Exception e) =>
+        e is SwinFaceModelException or SwinFaceImageException or IOException or UnauthorizedAccessException or InvalidDataException or FormatException;
+
+    /// <summary>The message of an <see cref="ArgumentException"/> without the " (Parameter 'x')" suffix meant for programmers.</summary>
+    public static string Reason(ArgumentException e) =>
+        e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
+
+    public static void WriteJson(Action<Utf8JsonWriter> writeMembers)
+    {
+        using Stream stdout = Console.OpenStandardOutput();
+        using (var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writeMembers(writer);
+            writer.WriteEndObject();
+        }
+
+        stdout.Write("\n"u8);
+    }
+
+    public static void WriteBox(Utf8JsonWriter writer, FaceDetection? detection)
+    {
+        if (detection is not { } d)
+        {
+            writer.WriteNull("box");
+            return;
+        }
+
+        writer.WriteStartArray("box");
+        writer.WriteNumberValue(d.Box.X);
+        writer.WriteNumberValue(d.Box.Y);
+        writer.WriteNumberValue(d.Box.Width);
+        writer.WriteNumberValue(d.Box.Height);
+        writer.WriteEndArray();
+    }
+}

@@ -1,0 +1,235 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
+using SwinFace.Analysis;
+using SwinFace.Imaging;
+
+namespace SwinFace.Inference;
+
+/// <summary>
+/// Runs the faces of concurrent calls through the model together, in batches of up to a maximum size.
+/// </summary>
+/// <remarks>
+/// On a CPU the model is several times faster per face in batches than one face at a time, and
+/// ONNX Runtime already uses every core for one batch. So concurrent callers do not run the model side by
+/// side: their faces queue, and one caller at a time (the leader) runs batches drawn from the queue
+/// in arrival order. When the leader's own faces are done it hands the lead to the next waiting caller and
+/// returns. No thread is started; a lone caller runs its own faces directly.
+/// </remarks>
+internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int maxBatch)
+{
+    private const int Pixels = FacePixels.Size * FacePixels.Size * 3;
+    private readonly object _gate = new();
+    private readonly LinkedList<Request> _queue = new();
+    private bool _leading;
+    private int _batches;
+
+    /// <summary>Gets the number of model runs so far; for tests and diagnostics.</summary>
+    public int Batches => Volatile.Read(ref _batches);
+
+    /// <summary>Analyses <paramref name="count"/> faces, supplied one at a time by <paramref name="copyFace"/>.</summary>
+    /// <param name="count">The number of faces.</param>
+    /// <param name="tasks">The tasks to decode for these faces.</param>
+    /// <param name="copyFace">Writes face i as 112 x 112 RGB bytes; called on whichever thread leads.</param>
+    public FaceAnalysis[] Run(int count, FaceTasks tasks, Action<int, Span<byte>> copyFace)
+    {
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var request = new Request(count, tasks, copyFace);
+        bool lead;
+        lock (_gate)
+        {
+            _queue.AddLast(request);
+            lead = !_leading;
+            _leading = true;
+        }
+
+        if (!lead)
+        {
+            request.Wake.Wait();
+        }
+
+        if (!request.Completed)
+        {
+            Lead(request);
+        }
+
+        request.Wake.Dispose();
+        request.Error?.Throw();
+        return request.Results;
+    }
+
+    private void Lead(Request own)
+    {
+        float[] input = ArrayPool<float>.Shared.Rent(maxBatch * Pixels);
+        byte[] rgb = ArrayPool<byte>.Shared.Rent(FacePixels.Bytes);
+        var parts = new List<Part>();
+        try
+        {
+            while (true)
+            {
+                parts.Clear();
+                lock (_gate)
+                {
+                    if (own.Completed)
+                    {
+                        // Hand over: the next waiting caller leads, or nobody does until a call arrives.
+                        if (_queue.First is { } next)
+                        {
+                            next.Value.Wake.Set();
+                        }
+                        else
+                        {
+                            _leading = false;
+                        }
+
+                        return;
+                    }
+
+                    Take(parts);
+                }
+
+                int faces = Fill(parts, input, rgb);
+                FaceTasks union = parts.Where(p => p.Request.Error is null).Aggregate(FaceTasks.None, (t, p) => t | p.Request.Tasks);
+                if (faces > 0)
+                {
+                    RunBatch(parts, input, faces, union);
+                }
+
+                lock (_gate)
+                {
+                    foreach (Part p in parts)
+                    {
+                        p.Request.Finished += p.Count;
+                        if (p.Request.Finished == p.Request.Count || p.Request.Error is not null)
+                        {
+                            Complete(p.Request, own);
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
+            ArrayPool<byte>.Shared.Return(rgb);
+        }
+    }
+
+    /// <summary>Takes up to <c>maxBatch</c> faces from the head of the queue. Called under the lock.</summary>
+    private void Take(List<Part> parts)
+    {
+        int room = maxBatch;
+        for (LinkedListNode<Request>? node = _queue.First; node is not null && room > 0;)
+        {
+            Request r = node.Value;
+            LinkedListNode<Request>? following = node.Next;
+            int n = Math.Min(room, r.Count - r.Assigned);
+            parts.Add(new Part(r, r.Assigned, n));
+            r.Assigned += n;
+            room -= n;
+            if (r.Assigned == r.Count)
+            {
+                // Fully assigned: nothing more to take from it, and it must not be woken to lead.
+                _queue.Remove(node);
+            }
+
+            node = following;
+        }
+    }
+
+    /// <summary>Writes each part's faces into the batch; a request whose faces cannot be read fails alone.</summary>
+    private int Fill(List<Part> parts, float[] input, byte[] rgb)
+    {
+        int k = 0;
+        for (int j = 0; j < parts.Count; j++)
+        {
+            Part p = parts[j];
+            int start = k;
+            try
+            {
+                for (int i = 0; i < p.Count; i++, k++)
+                {
+                    p.Request.CopyFace(p.Start + i, rgb);
+                    FacePixels.ToPlanar(rgb, tables, input.AsSpan(k * Pixels, Pixels));
+                }
+
+                parts[j] = p with { Offset = start };
+            }
+            catch (Exception e)
+            {
+                p.Request.Error ??= ExceptionDispatchInfo.Capture(e);
+                k = start;
+                parts[j] = p with { Offset = -1 };
+            }
+        }
+
+        return k;
+    }
+
+    private void RunBatch(List<Part> parts, float[] input, int faces, FaceTasks union)
+    {
+        try
+        {
+            Interlocked.Increment(ref _batches);
+            using RawOutputs raw = runner.Run(input.AsMemory(0, faces * Pixels), faces, union);
+            foreach (Part p in parts.Where(p => p.Offset >= 0))
+            {
+                for (int i = 0; i < p.Count; i++)
+                {
+                    p.Request.Results[p.Start + i] = FaceDecoder.Decode(raw, p.Offset + i, p.Request.Tasks);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            var error = ExceptionDispatchInfo.Capture(e);
+            foreach (Part p in parts)
+            {
+                p.Request.Error ??= error;
+            }
+        }
+    }
+
+    /// <summary>Marks a request done and wakes its caller, unless that caller is the leader. Called under the lock.</summary>
+    private void Complete(Request r, Request own)
+    {
+        if (r.Completed)
+        {
+            return;
+        }
+
+        r.Completed = true;
+        _queue.Remove(r);
+        if (r != own)
+        {
+            r.Wake.Set();
+        }
+    }
+
+    private sealed class Request(int count, FaceTasks tasks, Action<int, Span<byte>> copyFace)
+    {
+        public int Count { get; } = count;
+
+        public FaceTasks Tasks { get; } = tasks;
+
+        public Action<int, Span<byte>> CopyFace { get; } = copyFace;
+
+        public FaceAnalysis[] Results { get; } = new FaceAnalysis[count];
+
+        public ManualResetEventSlim Wake { get; } = new();
+
+        public int Assigned { get; set; }
+
+        public int Finished { get; set; }
+
+        public bool Completed { get; set; }
+
+        public ExceptionDispatchInfo? Error { get; set; }
+    }
+
+    /// <summary>Faces <c>Start</c> to <c>Start + Count - 1</c> of a request, at <c>Offset</c> in the batch.</summary>
+    private readonly record struct Part(Request Request, int Start, int Count, int Offset = 0);
+}
