@@ -120,27 +120,24 @@ internal static class AnalyzeCommand
     private static List<ImageResult> AnalyzePhotos(FaceAnalyzer analyzer, List<string> files, string? cropDir)
     {
         var results = new List<ImageResult>(files.Count);
-        foreach (string file in files)
+
+        // The faces of consecutive photos share model batches.
+        foreach (PhotoResult photo in analyzer.AnalyzePhotos(files, FaceTasks.All, includeAlignedFaces: cropDir is not null))
         {
-            PhotoAnalysis photo;
-            try
+            if (photo.Analysis is null)
             {
-                photo = analyzer.AnalyzePhoto(file, FaceTasks.All, includeAlignedFaces: cropDir is not null);
-            }
-            catch (SwinFaceImageException e)
-            {
-                results.Add(ImageResult.Failed(file, e.Message));
+                results.Add(ImageResult.Failed(photo.Path, photo.Error!.Message));
                 continue;
             }
 
-            var faces = new List<FaceResult>(photo.Faces.Count);
-            for (int k = 0; k < photo.Faces.Count; k++)
+            var faces = new List<FaceResult>(photo.Analysis.Faces.Count);
+            for (int k = 0; k < photo.Analysis.Faces.Count; k++)
             {
-                PhotoFace face = photo.Faces[k];
+                PhotoFace face = photo.Analysis.Faces[k];
                 string? crop = null;
                 if (cropDir is not null)
                 {
-                    crop = Path.Combine(cropDir, $"{Path.GetFileNameWithoutExtension(file)}_face{k}.png");
+                    crop = Path.Combine(cropDir, $"{Path.GetFileNameWithoutExtension(photo.Path)}_face{k}.png");
                     using Image<Rgb24> image = face.ToAlignedImage()!;
                     image.SaveAsPng(crop);
                 }
@@ -148,7 +145,7 @@ internal static class AnalyzeCommand
                 faces.Add(new FaceResult(face.Analysis, face.Detection, face.SourceSize, crop));
             }
 
-            results.Add(new ImageResult(file, photo.Width, photo.Height, faces, null));
+            results.Add(new ImageResult(photo.Path, photo.Analysis.Width, photo.Analysis.Height, faces, null));
         }
 
         return results;

@@ -41,11 +41,13 @@ public sealed class FaceAnalyzer : IDisposable
     private readonly BlazeFaceDetector? _ownedDetector;
     private readonly PhotoLoader _loader;
     private readonly BatchScheduler _scheduler;
+    private readonly int _maxBatch;
     private volatile bool _disposed;
 
     private FaceAnalyzer(ModelRunner runner, FaceAnalyzerOptions options, BlazeFaceDetector? ownedDetector)
     {
         _runner = runner;
+        _maxBatch = options.MaxBatchSize;
         _ownedDetector = ownedDetector;
         _detector = options.Detector ?? ownedDetector!;
         _loader = new PhotoLoader(options.MaxImagePixels);
@@ -203,25 +205,31 @@ public sealed class FaceAnalyzer : IDisposable
         ArgumentNullException.ThrowIfNull(photo);
         ValidateTasks(tasks);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        IReadOnlyList<FaceDetection> detections = _detector.Detect(photo);
-        byte[][] crops = new byte[detections.Count][];
-        float[] sizes = new float[detections.Count];
-        for (int i = 0; i < detections.Count; i++)
-        {
-            Matrix3x2 transform = FaceAligner.EstimateTransform(detections[i].Landmarks);
-            crops[i] = new byte[FacePixels.Bytes];
-            AffineWarp.Warp(photo, transform, crops[i], FaceAligner.Size, FaceAligner.Size);
-            sizes[i] = FaceAligner.SourceSize(transform);
-        }
+        PreparedPhoto prepared = Prepare(photo);
+        FaceAnalysis[] analyses = Run(prepared.Crops.Length, tasks, (i, rgb) => prepared.Crops[i].CopyTo(rgb));
+        return prepared.Finish(analyses, 0, includeAlignedFaces);
+    }
 
-        FaceAnalysis[] analyses = Run(crops.Length, tasks, (i, rgb) => crops[i].CopyTo(rgb));
-        var faces = new PhotoFace[crops.Length];
-        for (int i = 0; i < faces.Length; i++)
-        {
-            faces[i] = new PhotoFace(detections[i], sizes[i], analyses[i], includeAlignedFaces ? crops[i] : null);
-        }
-
-        return new PhotoAnalysis(photo.Width, photo.Height, faces);
+    /// <summary>
+    /// Analyses a stream of photo files, batching the faces of consecutive photos together: photos with one
+    /// face each then run at the speed of full batches. Results come back in order, as batches complete.
+    /// </summary>
+    /// <param name="paths">The photo files; enumerated once, lazily.</param>
+    /// <param name="tasks">The outputs to compute for each face; the default is all of them.</param>
+    /// <param name="includeAlignedFaces">Whether to return each face's aligned 112 x 112 crop.</param>
+    /// <returns>One result per path, in order: the analysis, or the error that made the photo unreadable.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="paths"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="tasks"/> is invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The analyzer has been disposed.</exception>
+    /// <remarks>
+    /// A missing or unreadable photo does not stop the stream: its result carries a
+    /// <see cref="FileNotFoundException"/> or <see cref="SwinFaceImageException"/> instead of an analysis.
+    /// </remarks>
+    public IEnumerable<PhotoResult> AnalyzePhotos(IEnumerable<string> paths, FaceTasks tasks = FaceTasks.All, bool includeAlignedFaces = false)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ValidateTasks(tasks);
+        return StreamPhotos(paths, tasks, includeAlignedFaces);
     }
 
     /// <summary>Analyzes one aligned face.</summary>
@@ -385,5 +393,96 @@ public sealed class FaceAnalyzer : IDisposable
         ValidateTasks(tasks);
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _scheduler.Run(count, tasks, copyFace);
+    }
+
+    private IEnumerable<PhotoResult> StreamPhotos(IEnumerable<string> paths, FaceTasks tasks, bool includeAlignedFaces)
+    {
+        var pending = new List<(string Path, PreparedPhoto? Photo, Exception? Error)>();
+        int faces = 0;
+        foreach (string path in paths)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            try
+            {
+                if (!File.Exists(path))
+                {
+                    throw new FileNotFoundException($"Image file not found: {path}", path);
+                }
+
+                using FileStream stream = File.OpenRead(path);
+                using Image<Rgb24> photo = _loader.Load(stream, path);
+                PreparedPhoto prepared = Prepare(photo);
+                pending.Add((path, prepared, null));
+                faces += prepared.Crops.Length;
+            }
+            catch (Exception e) when (e is SwinFaceImageException or IOException or UnauthorizedAccessException)
+            {
+                pending.Add((path, null, e));
+            }
+
+            if (faces >= _maxBatch)
+            {
+                foreach (PhotoResult result in Flush(pending, tasks, includeAlignedFaces))
+                {
+                    yield return result;
+                }
+
+                faces = 0;
+            }
+        }
+
+        foreach (PhotoResult result in Flush(pending, tasks, includeAlignedFaces))
+        {
+            yield return result;
+        }
+    }
+
+    /// <summary>Runs the faces of all pending photos as one request, and turns them into results in order.</summary>
+    private List<PhotoResult> Flush(List<(string Path, PreparedPhoto? Photo, Exception? Error)> pending, FaceTasks tasks, bool includeAlignedFaces)
+    {
+        var crops = pending.Where(p => p.Photo is not null).SelectMany(p => p.Photo!.Crops).ToArray();
+        FaceAnalysis[] analyses = Run(crops.Length, tasks, (i, rgb) => crops[i].CopyTo(rgb));
+        var results = new List<PhotoResult>(pending.Count);
+        int offset = 0;
+        foreach ((string path, PreparedPhoto? photo, Exception? error) in pending)
+        {
+            results.Add(new PhotoResult(path, photo?.Finish(analyses, offset, includeAlignedFaces), error));
+            offset += photo?.Crops.Length ?? 0;
+        }
+
+        pending.Clear();
+        return results;
+    }
+
+    /// <summary>Detects and aligns every face of a photo.</summary>
+    private PreparedPhoto Prepare(Image<Rgb24> photo)
+    {
+        IReadOnlyList<FaceDetection> detections = _detector.Detect(photo);
+        byte[][] crops = new byte[detections.Count][];
+        float[] sizes = new float[detections.Count];
+        for (int i = 0; i < detections.Count; i++)
+        {
+            Matrix3x2 transform = FaceAligner.EstimateTransform(detections[i].Landmarks);
+            crops[i] = new byte[FacePixels.Bytes];
+            AffineWarp.Warp(photo, transform, crops[i], FaceAligner.Size, FaceAligner.Size);
+            sizes[i] = FaceAligner.SourceSize(transform);
+        }
+
+        return new PreparedPhoto(photo.Width, photo.Height, detections, crops, sizes);
+    }
+
+    /// <summary>A photo's faces found and aligned, waiting for the model.</summary>
+    private sealed record PreparedPhoto(int Width, int Height, IReadOnlyList<FaceDetection> Detections, byte[][] Crops, float[] Sizes)
+    {
+        public PhotoAnalysis Finish(FaceAnalysis[] analyses, int offset, bool includeAlignedFaces)
+        {
+            var faces = new PhotoFace[Crops.Length];
+            for (int i = 0; i < faces.Length; i++)
+            {
+                faces[i] = new PhotoFace(Detections[i], Sizes[i], analyses[offset + i], includeAlignedFaces ? Crops[i] : null);
+            }
+
+            return new PhotoAnalysis(Width, Height, faces);
+        }
     }
 }

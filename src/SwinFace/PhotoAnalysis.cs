@@ -25,3 +25,12 @@ public sealed record PhotoFace(FaceDetection Detection, float SourceSize, FaceAn
     /// <returns>A new 112 x 112 image the caller disposes, or <see langword="null"/> when the crop was not requested.</returns>
     public Image<Rgb24>? ToAlignedImage() => AlignedFace is null ? null : Image.LoadPixelData<Rgb24>(AlignedFace, Alignment.FaceAligner.Size, Alignment.FaceAligner.Size);
 }
+
+/// <summary>One photo of <see cref="FaceAnalyzer.AnalyzePhotos(IEnumerable{string}, FaceTasks, bool)"/>: its analysis, or why it could not be read.</summary>
+/// <param name="Path">The photo's path, as given.</param>
+/// <param name="Analysis">The faces found, or <see langword="null"/> when the photo could not be read.</param>
+/// <param name="Error">
+/// Why the photo could not be read (<see cref="FileNotFoundException"/>, <see cref="SwinFaceImageException"/>,
+/// or another I/O error), or <see langword="null"/>.
+/// </param>
+public sealed record PhotoResult(string Path, PhotoAnalysis? Analysis, Exception? Error);

@@ -38,6 +38,38 @@ public sealed class PhotoAnalysisTests(TinyAnalyzerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void AnalyzePhotos_BatchesFacesAcrossPhotosAndKeepsOrderAndErrors()
+    {
+        string missing = "/nonexistent/photo.jpg";
+        string corrupt = Path.Combine(Path.GetTempPath(), $"swinface-test-{Guid.NewGuid():N}.jpg");
+        File.WriteAllBytes(corrupt, "not a jpeg"u8.ToArray());
+        try
+        {
+            string[] paths = [TestData.Astronaut, ThreeFaces, missing, TestData.SharedPhoto("one-face-turned.jpg"), corrupt, TestData.Astronaut];
+            using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 8 });
+            int before = analyzer.BatchesRun;
+            List<PhotoResult> results = analyzer.AnalyzePhotos(paths, FaceTasks.Identity).ToList();
+
+            Assert.Equal(1, analyzer.BatchesRun - before); // 6 faces from 4 readable photos: one model run
+            Assert.Equal(paths, results.Select(r => r.Path));
+            Assert.IsType<FileNotFoundException>(results[2].Error);
+            Assert.IsType<SwinFaceImageException>(results[4].Error);
+            Assert.Null(results[2].Analysis);
+            Assert.Equal(new[] { 1, 3, 1, 1 }, results.Where(r => r.Error is null).Select(r => r.Analysis!.Faces.Count));
+            PhotoAnalysis alone = analyzer.AnalyzePhoto(ThreeFaces, FaceTasks.Identity);
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.Equal(alone.Faces[i].Detection.Box, results[1].Analysis!.Faces[i].Detection.Box);
+                Assert.True(System.Numerics.Tensors.TensorPrimitives.Dot(alone.Faces[i].Analysis.Embedding!, results[1].Analysis!.Faces[i].Analysis.Embedding!) > 0.99999f);
+            }
+        }
+        finally
+        {
+            File.Delete(corrupt);
+        }
+    }
+
+    [Fact]
     public void AnalyzePhoto_PathStreamBytesAndImageAgree()
     {
         byte[] bytes = File.ReadAllBytes(ThreeFaces);

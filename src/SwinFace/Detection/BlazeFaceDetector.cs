@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using SwinFace.Imaging;
 
 namespace SwinFace.Detection;
 
@@ -10,9 +11,11 @@ namespace SwinFace.Detection;
 /// MediaPipe BlazeFace (Apache-2.0) on ONNX Runtime: face boxes with eyes, nose tip, mouth centre and ears.
 /// </summary>
 /// <remarks>
-/// The photo is letterboxed to a square (black borders) and scaled to the model's input. By default the
-/// short-range (128) and full-range (256) models both run, and their detections are merged by MediaPipe's
-/// weighted non-maximum suppression, so close-ups and group photos both work. Safe to call from many
+/// The photo is letterboxed to a square (black borders) and shrunk to the model's input by area averaging.
+/// By default the full-range model (256) runs first; when it finds no face, or a face at least a fifth of
+/// the photo's longer side, the short-range model (128) runs too and the detections of both are merged by
+/// MediaPipe's weighted non-maximum suppression. So close-ups get both models, and group photos, whose
+/// small faces the short-range model cannot see, get the full-range one alone. Safe to call from many
 /// threads at once.
 /// </remarks>
 public sealed class BlazeFaceDetector : IFaceDetector, IDisposable
@@ -22,6 +25,9 @@ public sealed class BlazeFaceDetector : IFaceDetector, IDisposable
 
     /// <summary>The full-range model's file name.</summary>
     public const string FullRangeFile = "face_detection_back_256x256_barracuda.onnx";
+
+    /// <summary>A face at least this fraction of the photo's longer side makes the short-range model run too.</summary>
+    private const float CloseUpFraction = 0.2f;
 
     private readonly Model[] _models;
     private readonly BlazeFaceOptions _options;
@@ -74,9 +80,21 @@ public sealed class BlazeFaceDetector : IFaceDetector, IDisposable
     {
         ArgumentNullException.ThrowIfNull(image);
         var candidates = new List<Candidate>();
-        foreach (Model model in _models)
+        if (_models.Length == 1)
         {
-            model.Detect(image, _options.ScoreThreshold, candidates);
+            _models[0].Detect(image, _options.ScoreThreshold, candidates);
+        }
+        else
+        {
+            // Full range first. The short-range model adds nothing for the small faces of a group photo,
+            // so it runs only when there may be a close-up: no face found, or a large one.
+            Model shortRange = _models[0], fullRange = _models[1];
+            fullRange.Detect(image, _options.ScoreThreshold, candidates);
+            float largest = candidates.Count == 0 ? 0 : candidates.Max(c => c.Geometry[2]);
+            if (candidates.Count == 0 || largest >= CloseUpFraction * Math.Max(image.Width, image.Height))
+            {
+                shortRange.Detect(image, _options.ScoreThreshold, candidates);
+            }
         }
 
         var faces = new List<FaceDetection>();
@@ -166,22 +184,15 @@ public sealed class BlazeFaceDetector : IFaceDetector, IDisposable
             int ox = (n - w) / 2, oy = (n - h) / 2;
             float[] input = new float[n * n * 3];
             Array.Fill(input, -1f);
-            using (Image<Rgb24> small = image.Clone(x => x.Resize(w, h, KnownResamplers.Triangle)))
+            if (w <= image.Width && h <= image.Height)
             {
-                small.ProcessPixelRows(rows =>
-                {
-                    for (int y = 0; y < h; y++)
-                    {
-                        Span<Rgb24> row = rows.GetRowSpan(y);
-                        int o = (((y + oy) * n) + ox) * 3;
-                        for (int x = 0; x < w; x++, o += 3)
-                        {
-                            input[o] = (row[x].R / 127.5f) - 1f;
-                            input[o + 1] = (row[x].G / 127.5f) - 1f;
-                            input[o + 2] = (row[x].B / 127.5f) - 1f;
-                        }
-                    }
-                });
+                AreaResize.Shrink(image, w, h, input, n, ox, oy, 1f / 127.5f, -1f);
+            }
+            else
+            {
+                // A photo smaller than the model's input is enlarged (rare, and small, so the cost is no matter).
+                using Image<Rgb24> large = image.Clone(x => x.Resize(w, h, KnownResamplers.Triangle));
+                AreaResize.Shrink(large, w, h, input, n, ox, oy, 1f / 127.5f, -1f);
             }
 
             using OrtValue value = OrtValue.CreateTensorValueFromMemory(input, [1, n, n, 3]);
