@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the C# unit and golden tests (the committed tiny model, and a full-size seeded
-# model against PyTorch), then the sample CLI's JSON against PyTorch. Installs what it needs first.
+# model against PyTorch), the sample CLI's JSON against PyTorch, and the NuGet package in a new app.
+# Installs and fetches what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")"
 models/install-deps.sh
@@ -10,16 +11,23 @@ models/make-full-parity.sh artifacts/full
 export SWINFACE_FULL_DIR="$PWD/artifacts/full"
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -rf "$log"' EXIT
 status=0
 dotnet test SwinFace.sln -c Release 2>&1 | tee "$log" || status=$?
-/usr/bin/python3 models/export/check_cli.py --model artifacts/full/swinface-full.swinface --golden artifacts/full/golden \
-  && cli_passed=1 cli_failed=0 || { cli_passed=0; cli_failed=1; status=1; }
 
-# One plain summary line over all test assemblies and the CLI parity check.
+# End-to-end checks beyond the unit tests, each counted as one test.
+checks_passed=0 checks_failed=0
+check() {
+  echo "+ $*"
+  if "$@"; then checks_passed=$((checks_passed + 1)); else checks_failed=$((checks_failed + 1)); status=1; fi
+}
+check /usr/bin/python3 models/export/check_cli.py --model artifacts/full/swinface-full.swinface --golden artifacts/full/golden
+check tests/package/check-package.sh
+
+# One plain summary line over all test assemblies and the end-to-end checks.
 read -r passed failed skipped < <(awk '/^(Passed|Failed)!/ {
     for (i = 1; i <= NF; i++) { v = $(i+1); sub(",", "", v)
       if ($i == "Passed:") p += v; if ($i == "Failed:") f += v; if ($i == "Skipped:") s += v } }
     END { print p + 0, f + 0, s + 0 }' "$log")
-echo "tests: $((passed + cli_passed)) passed, $((failed + cli_failed)) failed, $skipped skipped"
+echo "tests: $((passed + checks_passed)) passed, $((failed + checks_failed)) failed, $skipped skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
