@@ -36,6 +36,11 @@ internal static class AnalyzeCommand
         Description = "Write each detected face's aligned 112x112 crop as a PNG into this folder.",
     };
 
+    private static readonly Option<string?> Report = new("--report")
+    {
+        Description = "Also write a self-contained HTML report (photos with numbered face boxes, one card per face) to this file.",
+    };
+
     private static readonly Option<int> Threads = CreateThreadsOption();
 
     private static readonly Argument<string[]> Images = new("images")
@@ -51,6 +56,7 @@ internal static class AnalyzeCommand
         command.Options.Add(Model);
         command.Options.Add(Json);
         command.Options.Add(SaveCrops);
+        command.Options.Add(Report);
         command.Options.Add(Threads);
         command.Arguments.Add(Images);
         command.SetAction(Run);
@@ -78,6 +84,7 @@ internal static class AnalyzeCommand
     {
         bool aligned = parseResult.GetValue(Aligned);
         string? cropDir = parseResult.GetValue(SaveCrops);
+        string? report = parseResult.GetValue(Report);
         if (aligned && cropDir is not null)
         {
             return Cli.Fail(InputError, "--save-crops needs photos; with --aligned the inputs are the crops already.");
@@ -93,7 +100,7 @@ internal static class AnalyzeCommand
                 Directory.CreateDirectory(cropDir);
             }
 
-            List<ImageResult> results = aligned ? AnalyzeAligned(analyzer, files) : AnalyzePhotos(analyzer, files, cropDir);
+            List<ImageResult> results = aligned ? AnalyzeAligned(analyzer, files, report is not null) : AnalyzePhotos(analyzer, files, cropDir, report is not null);
             if (parseResult.GetValue(Json))
             {
                 JsonReport.Write(analyzer, results);
@@ -101,6 +108,12 @@ internal static class AnalyzeCommand
             else
             {
                 TableReport.Write(results);
+            }
+
+            if (report is not null)
+            {
+                HtmlReport.Write(report, analyzer.ModelName, analyzer.ModelVersion, analyzer.ModelSource, results, aligned);
+                Console.Error.WriteLine($"report: {report}");
             }
 
             foreach (ImageResult failed in results.Where(r => r.Error is not null))
@@ -117,12 +130,12 @@ internal static class AnalyzeCommand
         }
     }
 
-    private static List<ImageResult> AnalyzePhotos(FaceAnalyzer analyzer, List<string> files, string? cropDir)
+    private static List<ImageResult> AnalyzePhotos(FaceAnalyzer analyzer, List<string> files, string? cropDir, bool keepCrops)
     {
         var results = new List<ImageResult>(files.Count);
 
         // The faces of consecutive photos share model batches.
-        foreach (PhotoResult photo in analyzer.AnalyzePhotos(files, FaceTasks.All, includeAlignedFaces: cropDir is not null))
+        foreach (PhotoResult photo in analyzer.AnalyzePhotos(files, FaceTasks.All, includeAlignedFaces: cropDir is not null || keepCrops))
         {
             if (photo.Analysis is null)
             {
@@ -135,14 +148,20 @@ internal static class AnalyzeCommand
             {
                 PhotoFace face = photo.Analysis.Faces[k];
                 string? crop = null;
-                if (cropDir is not null)
+                byte[]? png = null;
+                if (cropDir is not null || keepCrops)
                 {
-                    crop = Path.Combine(cropDir, $"{Path.GetFileNameWithoutExtension(photo.Path)}_face{k}.png");
                     using Image<Rgb24> image = face.ToAlignedImage()!;
-                    image.SaveAsPng(crop);
+                    if (cropDir is not null)
+                    {
+                        crop = Path.Combine(cropDir, $"{Path.GetFileNameWithoutExtension(photo.Path)}_face{k}.png");
+                        image.SaveAsPng(crop);
+                    }
+
+                    png = keepCrops ? HtmlReport.ToCropPng(image) : null;
                 }
 
-                faces.Add(new FaceResult(face.Analysis, face.Detection, face.SourceSize, crop));
+                faces.Add(new FaceResult(face.Analysis, face.Detection, face.SourceSize, crop, png));
             }
 
             results.Add(new ImageResult(photo.Path, photo.Analysis.Width, photo.Analysis.Height, faces, null));
@@ -151,7 +170,7 @@ internal static class AnalyzeCommand
         return results;
     }
 
-    private static List<ImageResult> AnalyzeAligned(FaceAnalyzer analyzer, List<string> files)
+    private static List<ImageResult> AnalyzeAligned(FaceAnalyzer analyzer, List<string> files, bool keepCrops)
     {
         var images = new List<Image<Rgb24>>(files.Count);
         var loaded = new List<int>();
@@ -180,7 +199,7 @@ internal static class AnalyzeCommand
             for (int j = 0; j < loaded.Count; j++)
             {
                 int i = loaded[j];
-                results[i] = new ImageResult(files[i], images[j].Width, images[j].Height, [new FaceResult(faces[j], null, null, null)], null);
+                results[i] = new ImageResult(files[i], images[j].Width, images[j].Height, [new FaceResult(faces[j], null, null, null, keepCrops ? HtmlReport.ToCropPng(images[j]) : null)], null);
             }
         }
         finally

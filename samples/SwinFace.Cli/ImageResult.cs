@@ -10,4 +10,5 @@ internal sealed record ImageResult(string File, int Width, int Height, IReadOnly
 }
 
 /// <summary>One face: the model's analysis, plus where it was found when the input was a photo.</summary>
-internal sealed record FaceResult(FaceAnalysis Analysis, FaceDetection? Detection, float? SourceSize, string? CropFile);
+/// <remarks><paramref name="CropPng"/> is the aligned crop as PNG bytes, kept only for the HTML report.</remarks>
+internal sealed record FaceResult(FaceAnalysis Analysis, FaceDetection? Detection, float? SourceSize, string? CropFile, byte[]? CropPng = null);
