@@ -23,6 +23,12 @@ check() {
 }
 check /usr/bin/python3 models/export/check_cli.py --model artifacts/full/swinface-full.swinface --golden artifacts/full/golden
 check tests/package/check-package.sh
+report_check() {
+  dotnet run --project samples/SwinFace.Cli -c Release -- analyze --model models/testdata/swinface-tiny.swinface \
+    --report artifacts/report.html ../shared/testdata/photos models/testimages/astronaut.png >/dev/null &&
+    tests/report/check-report.sh artifacts/report.html 5 artifacts/report.png
+}
+check report_check
 
 # One plain summary line over all test assemblies and the end-to-end checks.
 read -r passed failed skipped < <(awk '/^(Passed|Failed)!/ {

@@ -100,7 +100,9 @@ internal static class AnalyzeCommand
                 Directory.CreateDirectory(cropDir);
             }
 
-            List<ImageResult> results = aligned ? AnalyzeAligned(analyzer, files, report is not null) : AnalyzePhotos(analyzer, files, cropDir, report is not null);
+            List<ImageResult> results = aligned
+                ? AnalyzeAligned(analyzer, files, report is not null)
+                : Progress.Run(files.Count, !parseResult.GetValue(Json), advance => AnalyzePhotos(analyzer, files, cropDir, report is not null, advance));
             if (parseResult.GetValue(Json))
             {
                 JsonReport.Write(analyzer, results);
@@ -130,13 +132,14 @@ internal static class AnalyzeCommand
         }
     }
 
-    private static List<ImageResult> AnalyzePhotos(FaceAnalyzer analyzer, List<string> files, string? cropDir, bool keepCrops)
+    private static List<ImageResult> AnalyzePhotos(FaceAnalyzer analyzer, List<string> files, string? cropDir, bool keepCrops, Action advance)
     {
         var results = new List<ImageResult>(files.Count);
 
         // The faces of consecutive photos share model batches.
         foreach (PhotoResult photo in analyzer.AnalyzePhotos(files, FaceTasks.All, includeAlignedFaces: cropDir is not null || keepCrops))
         {
+            advance();
             if (photo.Analysis is null)
             {
                 results.Add(ImageResult.Failed(photo.Path, photo.Error!.Message));

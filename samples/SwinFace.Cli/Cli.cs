@@ -13,7 +13,13 @@ internal static class Cli
     {
         if (analyzer.ModelSource.StartsWith("random-init", StringComparison.Ordinal))
         {
-            Console.Error.WriteLine($"warning: this model has untrained random weights ({analyzer.ModelSource}); its outputs mean nothing. Convert the authors' checkpoint for real results (see README).");
+            Console.Error.WriteLine($"""
+
+                *** WARNING: UNTRAINED TEST MODEL ({analyzer.ModelSource}) ***
+                Its weights are random: the ages, genders, expressions, attributes and identities it gives mean nothing.
+                For real results convert the authors' checkpoint: README.md, "Convert the authors' model".
+
+                """);
         }
     }
 }
