@@ -1,0 +1,14 @@
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using SwinFace.Benchmarks;
+
+if (args.Length > 0 && args[0] == MemoryPerIdentity.Option)
+{
+    return MemoryPerIdentity.Run(args);
+}
+
+BenchmarkEnvironment.ResolvePathVariables();
+IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, BenchmarkConfig.Create(args));
+
+// A benchmark that throws is only logged by BenchmarkDotNet; fail the run so scripts notice.
+return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
