@@ -83,6 +83,11 @@ internal static class BenchCommand
                 }
 
                 report["taskFacesPerSecondBatch8"] = tasks;
+
+                // 8 callers with one face each, at once, against one caller with a batch of 8.
+                (double together, _) = Measure(() => Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => analyzer.Analyze(eight[i], FaceTasks.All)), repeats);
+                report["concurrentCallersFacesPerSecond"] = new Dictionary<string, double> { ["callers8x1"] = 8 / together, ["caller1x8"] = full.GetValueOrDefault("batch8") };
+                Progress($"8 concurrent callers with 1 face each: {8 / together:F2} faces/s");
             }
             finally
             {
