@@ -58,12 +58,7 @@ internal static class JsonReport
         writer.WriteStartObject();
         if (result.Detection is { } d)
         {
-            writer.WriteStartArray("box");
-            writer.WriteNumberValue(d.Box.X);
-            writer.WriteNumberValue(d.Box.Y);
-            writer.WriteNumberValue(d.Box.Width);
-            writer.WriteNumberValue(d.Box.Height);
-            writer.WriteEndArray();
+            FaceInputs.WriteBox(writer, d);
             writer.WriteNumber("score", d.Score);
             writer.WriteStartObject("landmarks");
             WritePoint(writer, "leftEye", d.Landmarks.LeftEye);
