@@ -15,8 +15,18 @@ trap 'rm -rf "$log"' EXIT
 status=0
 dotnet test SwinFace.sln -c Release 2>&1 | tee "$log" || status=$?
 
-# End-to-end checks beyond the unit tests, each counted as one test.
+# The exporter's own tests (key listing, strict loading, the model file).
 checks_passed=0 checks_failed=0
+py_log=$(mktemp)
+/usr/bin/python3 -m unittest discover -s models/export -p 'test_*.py' 2>&1 | grep -v -i warn | tee "$py_log" || true
+py_ran=$(sed -n 's/^Ran \([0-9]*\) tests\?.*/\1/p' "$py_log")
+py_bad=$(awk -F'[=,)]' '/^FAILED \(/ { for (i = 2; i <= NF; i += 2) n += $i } END { print n + 0 }' "$py_log")
+if [ -z "$py_ran" ]; then py_ran=1 py_bad=1; fi
+checks_passed=$((py_ran - ${py_bad:-0})) checks_failed=${py_bad:-0}
+[ "$checks_failed" -eq 0 ] || status=1
+rm -f "$py_log"
+
+# End-to-end checks beyond the unit tests, each counted as one test.
 check() {
   echo "+ $*"
   if "$@"; then checks_passed=$((checks_passed + 1)); else checks_failed=$((checks_failed + 1)); status=1; fi
