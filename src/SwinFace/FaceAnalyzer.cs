@@ -77,6 +77,7 @@ public sealed class FaceAnalyzer : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="modelPath"/> is <see langword="null"/>.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist, or the default BlazeFace detector's model files are missing.</exception>
     /// <exception cref="SwinFaceModelException">The file is not a SwinFace model: the message says what was expected and found.</exception>
+    /// <exception cref="IOException">The file cannot be read, or the temporary folder cannot be written (each graph passes through a temporary file while it loads).</exception>
     public static FaceAnalyzer Create(string modelPath, FaceAnalyzerOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
@@ -97,6 +98,7 @@ public sealed class FaceAnalyzer : IDisposable
     /// <exception cref="ArgumentException"><paramref name="model"/> cannot be read, or an option is out of range.</exception>
     /// <exception cref="FileNotFoundException">The default BlazeFace detector's model files are missing.</exception>
     /// <exception cref="SwinFaceModelException">The data is not a SwinFace model: the message says what was expected and found.</exception>
+    /// <exception cref="IOException">The temporary folder cannot be written (each graph passes through a temporary file while it loads).</exception>
     public static FaceAnalyzer Create(Stream model, FaceAnalyzerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -124,6 +126,7 @@ public sealed class FaceAnalyzer : IDisposable
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     /// <exception cref="FileNotFoundException">The default BlazeFace detector's model files are missing.</exception>
     /// <exception cref="SwinFaceModelException">The bytes are not a SwinFace model: the message says what was expected and found.</exception>
+    /// <exception cref="IOException">The temporary folder cannot be written (each graph passes through a temporary file while it loads).</exception>
     public static FaceAnalyzer Create(byte[] model, FaceAnalyzerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
