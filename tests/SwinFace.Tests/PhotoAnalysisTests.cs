@@ -4,6 +4,7 @@ using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 using SwinFace.Analysis;
+using SwinFace.Detection;
 
 namespace SwinFace.Tests;
 
@@ -127,6 +128,27 @@ public sealed class PhotoAnalysisTests(TinyAnalyzerFixture fixture) : IClassFixt
         byte[] bytes = Encode(variant);
         PhotoAnalysis photo = fixture.Analyzer.AnalyzePhoto(bytes, FaceTasks.Identity);
         Assert.Equal(3, photo.Faces.Count);
+    }
+
+    [Fact]
+    public void AnalyzePhoto_UsesTheCallersDetectorAndLandmarks()
+    {
+        // A five-point detector of the caller's that "finds" one face whose landmarks are the template,
+        // shifted by (20, 10): the aligned crop must then be the photo's pixels from (20, 10) on.
+        var detector = new FixedDetector(FaceLandmarks.FromFivePoints(
+            Shift(0), Shift(1), Shift(2), Shift(3), Shift(4)));
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { Detector = detector });
+        using Image<Rgb24> photo = Image.Load<Rgb24>(ThreeFaces);
+
+        PhotoFace face = Assert.Single(analyzer.AnalyzePhoto(photo, includeAlignedFaces: true).Faces);
+
+        using Image<Rgb24> crop = face.ToAlignedImage()!;
+        Assert.Equal(photo[20, 10], crop[0, 0]);
+        Assert.Equal(photo[20 + 100, 10 + 50], crop[100, 50]);
+        Assert.Equal(112f, face.SourceSize, 3);
+        Assert.Equal(1, detector.Calls);
+
+        static PointF Shift(int i) => new(SwinFace.Alignment.FaceAligner.ArcFaceTemplate[i].X + 20, SwinFace.Alignment.FaceAligner.ArcFaceTemplate[i].Y + 10);
     }
 
     [Fact]
@@ -264,5 +286,16 @@ public sealed class PhotoAnalysisTests(TinyAnalyzerFixture fixture) : IClassFixt
         }
 
         return ~crc;
+    }
+
+    private sealed class FixedDetector(FaceLandmarks landmarks) : IFaceDetector
+    {
+        public int Calls { get; private set; }
+
+        public IReadOnlyList<FaceDetection> Detect(Image<Rgb24> image)
+        {
+            Calls++;
+            return [new FaceDetection(new RectangleF(20, 10, 112, 112), landmarks, 1f)];
+        }
     }
 }
