@@ -7,7 +7,9 @@ DIR receives face_NN.png (RGB, 8 bit) and golden.json with, for every face, the 
 the logits of all 42 heads, computed one face at a time by the PyTorch definition in swinface.py.
 The first COUNT faces are 112 x 112. Three more have other sizes: for them the model input is what
 the authors' inference does, cv2.resize(img, (112, 112)), and that resized crop is saved too as
-face_NN.cv2.png, so a port can check its resize pixel for pixel.
+face_NN.cv2.png, so a port can check its resize pixel for pixel. The last face is a 112 x 112 JPEG, and
+the model input is what cv2.imread decodes from it, saved as face_NN.cv2.png: JPEG decoders differ,
+and this pins down libjpeg-turbo's pixels.
 """
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ def write_png(path: str, rgb: torch.Tensor) -> None:
 RESIZED = [(150, 130), (224, 224), (90, 100)]
 
 
+
 def synthetic_face(gen: torch.Generator, width: int, height: int) -> torch.Tensor:
     """A smooth random image with fine noise: varied inputs that exercise every pixel path."""
     coarse = torch.rand(1, 3, 6, 6, generator=gen)
@@ -75,12 +78,22 @@ def main(argv=None) -> int:
     os.makedirs(args.out, exist_ok=True)
     faces = []
     with torch.no_grad():
-        sizes = [(size, size)] * args.count + RESIZED
-        for i, (w, h) in enumerate(sizes):
+        sizes = [(size, size, False)] * args.count + [(w, h, False) for w, h in RESIZED] + [(size, size, True)]
+        for i, (w, h, jpeg) in enumerate(sizes):
             rgb = synthetic_face(gen, w, h)
-            name = f"face_{i:02d}.png"
-            write_png(os.path.join(args.out, name), rgb)
-            entry = {"image": name, "width": w, "height": h}
+            if jpeg:
+                # A JPEG face: the model sees what cv2.imread decodes, saved too as face_NN.cv2.png.
+                name = f"face_{i:02d}.jpg"
+                ok, data = cv2.imencode(".jpg", rgb.numpy()[:, :, ::-1].copy(), [cv2.IMWRITE_JPEG_QUALITY, 90])
+                assert ok
+                data.tofile(os.path.join(args.out, name))
+                rgb = torch.from_numpy(cv2.imread(os.path.join(args.out, name))[:, :, ::-1].copy())
+                entry = {"image": name, "width": w, "height": h, "decoded": f"face_{i:02d}.cv2.png"}
+                write_png(os.path.join(args.out, entry["decoded"]), rgb)
+            else:
+                name = f"face_{i:02d}.png"
+                write_png(os.path.join(args.out, name), rgb)
+                entry = {"image": name, "width": w, "height": h}
             if (w, h) != (size, size):
                 rgb = torch.from_numpy(cv2.resize(rgb.numpy(), (size, size)))
                 entry["resized"] = f"face_{i:02d}.cv2.png"

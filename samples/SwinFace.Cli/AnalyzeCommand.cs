@@ -2,6 +2,7 @@ using System.CommandLine;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SwinFace.Analysis;
+using SwinFace.Imaging;
 
 namespace SwinFace.Cli;
 
@@ -184,16 +185,14 @@ internal static class AnalyzeCommand
             {
                 try
                 {
-                    images.Add(Image.Load<Rgb24>(files[i]));
+                    // The library's reader decodes JPEG as OpenCV does (with libjpeg-turbo installed),
+                    // so crops give the same outputs as the authors' code.
+                    images.Add(ImageFile.Load(files[i]));
                     loaded.Add(i);
                 }
-                catch (UnknownImageFormatException)
+                catch (SwinFaceImageException e)
                 {
-                    results[i] = ImageResult.Failed(files[i], $"{files[i]}: not an image in a supported format (JPEG, PNG, BMP, GIF, TIFF, TGA, WebP, PBM).");
-                }
-                catch (ImageFormatException e)
-                {
-                    results[i] = ImageResult.Failed(files[i], $"{files[i]}: the image data is corrupt or unsupported ({e.Message}).");
+                    results[i] = ImageResult.Failed(files[i], e.Message);
                 }
             }
 

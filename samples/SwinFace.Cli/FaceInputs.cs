@@ -4,6 +4,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SwinFace.Analysis;
 using SwinFace.Detection;
+using SwinFace.Imaging;
 
 namespace SwinFace.Cli;
 
@@ -71,19 +72,8 @@ internal static class FaceInputs
             throw new FileNotFoundException($"Image file not found: {file}", file);
         }
 
-        try
-        {
-            using Image<Rgb24> image = Image.Load<Rgb24>(file);
-            return [new InputFace(null, analyzer.Analyze(image, FaceTasks.Identity).Embedding!)];
-        }
-        catch (UnknownImageFormatException e)
-        {
-            throw new InvalidDataException($"{file}: not an image in a supported format (JPEG, PNG, BMP, GIF, TIFF, TGA, WebP, PBM).", e);
-        }
-        catch (ImageFormatException e)
-        {
-            throw new InvalidDataException($"{file}: the image data is corrupt or unsupported ({e.Message}).", e);
-        }
+        using Image<Rgb24> image = ImageFile.Load(file);
+        return [new InputFace(null, analyzer.Analyze(image, FaceTasks.Identity).Embedding!)];
     }
 
     /// <summary>Embeds the largest face (by box area) of an image; an image without a face is an input error.</summary>

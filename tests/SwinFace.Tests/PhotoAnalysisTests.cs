@@ -5,6 +5,7 @@ using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 using SwinFace.Analysis;
 using SwinFace.Detection;
+using SwinFace.Imaging;
 
 namespace SwinFace.Tests;
 
@@ -74,7 +75,7 @@ public sealed class PhotoAnalysisTests(TinyAnalyzerFixture fixture) : IClassFixt
     public void AnalyzePhoto_PathStreamBytesAndImageAgree()
     {
         byte[] bytes = File.ReadAllBytes(ThreeFaces);
-        using Image<Rgb24> image = Image.Load<Rgb24>(ThreeFaces);
+        using Image<Rgb24> image = ImageFile.Load(ThreeFaces);
         PhotoAnalysis a = fixture.Analyzer.AnalyzePhoto(ThreeFaces, FaceTasks.Identity);
         PhotoAnalysis b = fixture.Analyzer.AnalyzePhoto(new MemoryStream(bytes), FaceTasks.Identity);
         PhotoAnalysis c = fixture.Analyzer.AnalyzePhoto(bytes, FaceTasks.Identity);

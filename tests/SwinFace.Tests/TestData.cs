@@ -50,7 +50,7 @@ internal static class TestData
 }
 
 /// <summary>One face of golden.json: its image and the PyTorch outputs for it.</summary>
-internal sealed record GoldenFace(string Image, string? Resized, int Width, int Height, float[] Embedding, Dictionary<string, float[]> Logits);
+internal sealed record GoldenFace(string Image, string? Resized, string? Decoded, int Width, int Height, float[] Embedding, Dictionary<string, float[]> Logits);
 
 /// <summary>A model file with the golden PyTorch outputs of its checkpoint.</summary>
 internal sealed record GoldenSet(string Name, string ModelPath, string Directory, IReadOnlyList<GoldenFace> Faces)
@@ -75,6 +75,7 @@ internal sealed record GoldenSet(string Name, string ModelPath, string Directory
             faces.Add(new GoldenFace(
                 f.GetProperty("image").GetString()!,
                 f.TryGetProperty("resized", out JsonElement r) ? r.GetString() : null,
+                f.TryGetProperty("decoded", out JsonElement d) ? d.GetString() : null,
                 f.GetProperty("width").GetInt32(),
                 f.GetProperty("height").GetInt32(),
                 Floats(f.GetProperty("embedding")),

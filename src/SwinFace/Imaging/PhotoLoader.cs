@@ -8,10 +8,14 @@ namespace SwinFace.Imaging;
 /// <summary>
 /// Decodes photos safely: dimensions are checked from the header before any pixel is decoded, the
 /// decoder's allocations are capped, EXIF orientation is applied, and transparency is flattened onto
-/// white. Grayscale, palette, 16-bit and CMYK images all come out as 8-bit RGB.
+/// white. Grayscale, palette, 16-bit and CMYK images all come out as 8-bit RGB. JPEGs go through
+/// libjpeg-turbo when it is installed (<see cref="TurboJpeg"/>), so their pixels equal OpenCV's.
 /// </summary>
 internal sealed class PhotoLoader(long maxPixels)
 {
+    /// <summary>The loader with the default limit, for <see cref="ImageFile"/>.</summary>
+    public static readonly PhotoLoader Default = new(100_000_000);
+
     private readonly Configuration _config = Decoding(maxPixels);
 
     /// <summary>Decodes a photo from a seekable stream.</summary>
@@ -43,6 +47,19 @@ internal sealed class PhotoLoader(long maxPixels)
         }
 
         stream.Position = start;
+        if (TurboJpeg.IsAvailable)
+        {
+            byte[] bytes = new byte[stream.Length - start];
+            stream.ReadExactly(bytes);
+            stream.Position = start;
+            if (TurboJpeg.TryDecode(bytes, maxPixels) is { } jpeg)
+            {
+                jpeg.Metadata.ExifProfile = info.Metadata.ExifProfile;
+                jpeg.Mutate(x => x.AutoOrient());
+                return jpeg;
+            }
+        }
+
         try
         {
             bool alpha = info.PixelType?.AlphaRepresentation is { } a && a != PixelAlphaRepresentation.None;

@@ -47,7 +47,7 @@ public sealed class GoldenTests(GoldenFixture fixture) : IClassFixture<GoldenFix
             float[][] tables = FacePixels.NormalizationTables(runner.Manifest.Mean, runner.Manifest.Std);
             foreach (GoldenFace face in set.Faces)
             {
-                using Image<Rgb24> image = Image.Load<Rgb24>(set.PathOf(face.Image));
+                using Image<Rgb24> image = ImageFile.Load(set.PathOf(face.Image));
                 byte[] rgb = new byte[FacePixels.Bytes];
                 FacePixels.Copy(image, rgb);
                 float[] input = new float[3 * 112 * 112];
@@ -71,7 +71,7 @@ public sealed class GoldenTests(GoldenFixture fixture) : IClassFixture<GoldenFix
             FaceAnalyzer analyzer = fixture.Analyzers[index];
             foreach (GoldenFace face in set.Faces)
             {
-                using Image<Rgb24> image = Image.Load<Rgb24>(set.PathOf(face.Image));
+                using Image<Rgb24> image = ImageFile.Load(set.PathOf(face.Image));
                 FaceAnalysis a = analyzer.Analyze(image);
                 string where = $"{set.Name}/{face.Image}";
 
@@ -100,7 +100,7 @@ public sealed class GoldenTests(GoldenFixture fixture) : IClassFixture<GoldenFix
         foreach ((GoldenSet set, int index) in Sets())
         {
             FaceAnalyzer analyzer = fixture.Analyzers[index];
-            Image<Rgb24>[] images = set.Faces.Select(f => Image.Load<Rgb24>(set.PathOf(f.Image))).ToArray();
+            Image<Rgb24>[] images = set.Faces.Select(f => ImageFile.Load(set.PathOf(f.Image))).ToArray();
             try
             {
                 IReadOnlyList<FaceAnalysis> batch = analyzer.Analyze(images);
@@ -131,7 +131,7 @@ public sealed class GoldenTests(GoldenFixture fixture) : IClassFixture<GoldenFix
     public void Analyze_TaskSelectionGivesTheFullRunsValues(FaceTasks tasks)
     {
         GoldenSet set = fixture.Sets[0];
-        using Image<Rgb24> image = Image.Load<Rgb24>(set.PathOf(set.Faces[0].Image));
+        using Image<Rgb24> image = ImageFile.Load(set.PathOf(set.Faces[0].Image));
         FaceAnalyzer analyzer = fixture.Analyzers[0];
         FaceAnalysis full = analyzer.Analyze(image);
         FaceAnalysis part = analyzer.Analyze(image, tasks);
@@ -151,15 +151,15 @@ public sealed class GoldenTests(GoldenFixture fixture) : IClassFixture<GoldenFix
         FaceAnalyzer analyzer = fixture.Analyzers[0];
         foreach (GoldenFace face in set.Faces)
         {
-            using Image<Rgb24> image = Image.Load<Rgb24>(set.PathOf(face.Image));
+            using Image<Rgb24> image = ImageFile.Load(set.PathOf(face.Image));
             byte[] rgb = new byte[image.Width * image.Height * 3];
             image.CopyPixelDataTo(rgb);
             AssertSame(analyzer.Analyze(image), analyzer.Analyze(rgb, image.Width, image.Height), 0f, face.Image);
         }
 
         byte[] all = new byte[2 * FacePixels.Bytes];
-        using (Image<Rgb24> a = Image.Load<Rgb24>(set.PathOf(set.Faces[0].Image)))
-        using (Image<Rgb24> b = Image.Load<Rgb24>(set.PathOf(set.Faces[1].Image)))
+        using (Image<Rgb24> a = ImageFile.Load(set.PathOf(set.Faces[0].Image)))
+        using (Image<Rgb24> b = ImageFile.Load(set.PathOf(set.Faces[1].Image)))
         {
             a.CopyPixelDataTo(all.AsSpan(0, FacePixels.Bytes));
             b.CopyPixelDataTo(all.AsSpan(FacePixels.Bytes));
@@ -173,7 +173,7 @@ public sealed class GoldenTests(GoldenFixture fixture) : IClassFixture<GoldenFix
     {
         GoldenSet set = fixture.Sets[0];
         GoldenFace face = set.Faces.First(f => f.Resized is not null);
-        using Image<Rgb24> image = Image.Load<Rgb24>(set.PathOf(face.Image));
+        using Image<Rgb24> image = ImageFile.Load(set.PathOf(face.Image));
         byte[] before = new byte[image.Width * image.Height * 3];
         image.CopyPixelDataTo(before);
         fixture.Analyzers[0].Analyze(image);
@@ -188,7 +188,7 @@ public sealed class GoldenTests(GoldenFixture fixture) : IClassFixture<GoldenFix
     {
         GoldenSet set = fixture.Sets[0];
         FaceAnalyzer analyzer = fixture.Analyzers[0];
-        Image<Rgb24>[] images = set.Faces.Select(f => Image.Load<Rgb24>(set.PathOf(f.Image))).ToArray();
+        Image<Rgb24>[] images = set.Faces.Select(f => ImageFile.Load(set.PathOf(f.Image))).ToArray();
         try
         {
             FaceAnalysis[] expected = images.Select(im => analyzer.Analyze(im)).ToArray();
