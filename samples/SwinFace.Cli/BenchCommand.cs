@@ -7,6 +7,7 @@ using SixLabors.ImageSharp.Processing;
 using SwinFace.Alignment;
 using SwinFace.Analysis;
 using SwinFace.Detection;
+using SwinFace.Imaging;
 
 namespace SwinFace.Cli;
 
@@ -129,9 +130,7 @@ internal static class BenchCommand
         byte[] encoded = File.ReadAllBytes(path);
         Image<Rgb24> Decode()
         {
-            Image<Rgb24> image = Image.Load<Rgb24>(encoded);
-            image.Mutate(x => x.AutoOrient());
-            return image;
+            return ImageFile.Load(encoded);
         }
 
         using Image<Rgb24> decoded = Decode();

@@ -5,6 +5,7 @@ using SixLabors.ImageSharp.Processing;
 using SwinFace.Alignment;
 using SwinFace.Analysis;
 using SwinFace.Detection;
+using SwinFace.Imaging;
 
 namespace SwinFace.Benchmarks;
 
@@ -109,8 +110,6 @@ public class PhotoBenchmarks : IDisposable
 
     private Image<Rgb24> DecodePhoto()
     {
-        Image<Rgb24> image = Image.Load<Rgb24>(_photo);
-        image.Mutate(x => x.AutoOrient());
-        return image;
+        return ImageFile.Load(_photo);
     }
 }
