@@ -47,7 +47,7 @@ internal sealed class PhotoLoader(long maxPixels)
         }
 
         stream.Position = start;
-        if (TurboJpeg.IsAvailable)
+        if (TurboJpeg.IsAvailable && IsJpeg(stream))
         {
             byte[] bytes = new byte[stream.Length - start];
             stream.ReadExactly(bytes);
@@ -82,6 +82,16 @@ internal sealed class PhotoLoader(long maxPixels)
         {
             throw new SwinFaceImageException($"{name}: the image data is corrupt or unsupported ({e.Message}).", e);
         }
+    }
+
+    /// <summary>Whether the stream starts with a JPEG's SOI marker; leaves the position where it was.</summary>
+    private static bool IsJpeg(Stream stream)
+    {
+        long start = stream.Position;
+        Span<byte> head = stackalloc byte[3];
+        int read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = start;
+        return read == 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF;
     }
 
     private static Configuration Decoding(long maxPixels)
