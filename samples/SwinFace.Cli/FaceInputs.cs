@@ -5,6 +5,7 @@ using SixLabors.ImageSharp.PixelFormats;
 using SwinFace.Analysis;
 using SwinFace.Detection;
 using SwinFace.Imaging;
+using SwinFace.Recognition;
 
 namespace SwinFace.Cli;
 
@@ -45,6 +46,31 @@ internal static class FaceInputs
             }
         });
         return option;
+    }
+
+    /// <summary>The id a gallery records for a model: the SHA-256 of its file.</summary>
+    public static string ModelId(string modelPath)
+    {
+        if (!File.Exists(modelPath))
+        {
+            throw new FileNotFoundException($"SwinFace model file not found: {modelPath}", modelPath);
+        }
+
+        using FileStream stream = File.OpenRead(modelPath);
+        return "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
+    /// <summary>Loads a gallery and refuses it when it records another model: its scores would mean nothing.</summary>
+    public static FaceGallery LoadGallery(string path, string modelId)
+    {
+        FaceGallery gallery = FaceGallery.Load(path);
+        if (gallery.Model is { } recorded && recorded != modelId)
+        {
+            gallery.Dispose();
+            throw new InvalidDataException($"{path}: the gallery holds embeddings of the model {recorded}, not of this model ({modelId}); similarities across models mean nothing.");
+        }
+
+        return gallery;
     }
 
     /// <summary>Checks that every input file exists before any is analysed, which can take long.</summary>

@@ -48,7 +48,8 @@ internal static class GalleryCommands
             try
             {
                 FaceInputs.RequireFiles(parse.GetValue(photos)!);
-                using FaceGallery faces = File.Exists(path) ? FaceGallery.Load(path) : new FaceGallery();
+                string modelId = FaceInputs.ModelId(parse.GetValue(model)!);
+                using FaceGallery faces = File.Exists(path) ? FaceInputs.LoadGallery(path, modelId) : new FaceGallery(modelId);
                 using FaceAnalyzer analyzer = FaceAnalyzer.Create(parse.GetValue(model)!);
                 Cli.WarnIfUntrained(analyzer);
                 float[][] embeddings = [.. parse.GetValue(photos)!.Select(photo => FaceInputs.ReadLargest(analyzer, photo, parse.GetValue(aligned)).Embedding)];

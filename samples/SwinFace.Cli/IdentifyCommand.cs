@@ -51,7 +51,7 @@ internal static class IdentifyCommand
         {
             FaceInputs.RequireFiles(parse.GetValue(Photos)!);
             string modelPath = parse.GetValue(Model)!;
-            using FaceGallery gallery = FaceGallery.Load(parse.GetValue(Gallery)!);
+            using FaceGallery gallery = FaceInputs.LoadGallery(parse.GetValue(Gallery)!, FaceInputs.ModelId(modelPath));
             using FaceAnalyzer analyzer = FaceAnalyzer.Create(modelPath);
             Cli.WarnIfUntrained(analyzer);
             ThresholdChoice? threshold = ThresholdChoice.Resolve(parse.GetValue(Threshold), modelPath);

@@ -49,14 +49,31 @@ public sealed class FaceGallery : IDisposable
     private float[] _templates;
     private int _count;
 
-    /// <summary>Initializes a new, empty instance of the <see cref="FaceGallery"/> class.</summary>
+    /// <summary>Initializes a new, empty instance of the <see cref="FaceGallery"/> class, not tied to a model.</summary>
     public FaceGallery()
-        : this([], [], [], [], new Dictionary<string, int>(StringComparer.Ordinal))
+        : this(null)
     {
     }
 
-    internal FaceGallery(string[] ids, int[] faces, float[] norms, float[] templates, Dictionary<string, int> rows)
+    /// <summary>Initializes a new, empty instance of the <see cref="FaceGallery"/> class for the embeddings of one model.</summary>
+    /// <param name="model">
+    /// An id of the model whose embeddings the gallery will hold, such as the model file's SHA-256, or
+    /// <see langword="null"/>. It is saved with the gallery, so that a search with another model's embeddings,
+    /// whose scores mean nothing, can be refused by comparing <see cref="Model"/>.
+    /// </param>
+    /// <exception cref="ArgumentException"><paramref name="model"/> is longer than 256 UTF-8 bytes or not valid Unicode.</exception>
+    public FaceGallery(string? model)
+        : this(model, [], [], [], [], new Dictionary<string, int>(StringComparer.Ordinal))
     {
+        if (model is not null)
+        {
+            CheckId(model, nameof(model));
+        }
+    }
+
+    internal FaceGallery(string? model, string[] ids, int[] faces, float[] norms, float[] templates, Dictionary<string, int> rows)
+    {
+        Model = model;
         _ids = ids;
         _faces = faces;
         _norms = norms;
@@ -64,6 +81,10 @@ public sealed class FaceGallery : IDisposable
         _rows = rows;
         _count = ids.Length;
     }
+
+    /// <summary>Gets the id of the model whose embeddings the gallery holds, or <see langword="null"/> when it was not given.</summary>
+    /// <remarks>The gallery stores this id but cannot check embeddings against it: compare it with your model's before enrolling or searching.</remarks>
+    public string? Model { get; }
 
     /// <summary>Gets the number of identities.</summary>
     /// <exception cref="ObjectDisposedException">The gallery has been disposed.</exception>
@@ -106,7 +127,7 @@ public sealed class FaceGallery : IDisposable
         _lock.EnterReadLock();
         try
         {
-            AtomicFile.Write(path, stream => GalleryFile.Write(stream, _ids.AsSpan(0, _count), _faces.AsSpan(0, _count), _norms.AsSpan(0, _count), _templates.AsSpan(0, _count * Dimension)));
+            AtomicFile.Write(path, stream => GalleryFile.Write(stream, Model, _ids.AsSpan(0, _count), _faces.AsSpan(0, _count), _norms.AsSpan(0, _count), _templates.AsSpan(0, _count * Dimension)));
         }
         finally
         {

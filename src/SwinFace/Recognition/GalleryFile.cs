@@ -13,6 +13,7 @@ namespace SwinFace.Recognition;
 /// version                   uint16    1
 /// dimension                 int32     512
 /// count                     int32     n identities
+/// model                     uint16 byte length 0..256, UTF-8 bytes: the model the embeddings come from
 /// faces                     n int32   faces enrolled per identity
 /// norms                     n float32 length of each identity's sum of unit embeddings
 /// templates                 n x 512 float32, row-major: unit-length templates (sum = template x norm)
@@ -30,7 +31,7 @@ internal static class GalleryFile
 
     private static ReadOnlySpan<byte> Magic => "SWFGAL"u8;
 
-    public static void Write(Stream stream, ReadOnlySpan<string> ids, ReadOnlySpan<int> faces, ReadOnlySpan<float> norms, ReadOnlySpan<float> templates)
+    public static void Write(Stream stream, string? model, ReadOnlySpan<string> ids, ReadOnlySpan<int> faces, ReadOnlySpan<float> norms, ReadOnlySpan<float> templates)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> header = stackalloc byte[HeaderSize];
@@ -39,6 +40,11 @@ internal static class GalleryFile
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], FaceGallery.Dimension);
         BinaryPrimitives.WriteInt32LittleEndian(header[12..], ids.Length);
         Put(header);
+        byte[] modelBytes = FaceGallery.Utf8.GetBytes(model ?? string.Empty);
+        Span<byte> modelLength = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(modelLength, (ushort)modelBytes.Length);
+        Put(modelLength);
+        Put(modelBytes);
         Put(MemoryMarshal.AsBytes(faces));
         Put(MemoryMarshal.AsBytes(norms));
         for (int row = 0; row < ids.Length; row += BlockRows)
@@ -101,7 +107,34 @@ internal static class GalleryFile
             throw Bad(path, $"identity count {count} is out of range (0 to {FaceGallery.MaxCount})");
         }
 
-        long fixedSize = HeaderSize + ((long)count * (4 + 4 + (4 * FaceGallery.Dimension)));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(header);
+        Span<byte> modelLength = stackalloc byte[2];
+        if (stream.ReadAtLeast(modelLength, 2, throwOnEndOfStream: false) < 2)
+        {
+            throw Bad(path, $"truncated: the file ends after {length} bytes, inside the header");
+        }
+
+        hash.AppendData(modelLength);
+        int modelSize = BinaryPrimitives.ReadUInt16LittleEndian(modelLength);
+        if (modelSize > FaceGallery.MaxIdBytes || HeaderSize + 2 + modelSize > length)
+        {
+            throw Bad(path, $"the model id is {modelSize} bytes long, more than {FaceGallery.MaxIdBytes} or the file holds");
+        }
+
+        byte[] modelBytes = new byte[modelSize];
+        Get(modelBytes);
+        string? model;
+        try
+        {
+            model = modelSize == 0 ? null : FaceGallery.Utf8.GetString(modelBytes);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new InvalidDataException($"Cannot load gallery {path}: the model id is not valid UTF-8.", e);
+        }
+
+        long fixedSize = HeaderSize + 2 + modelSize + ((long)count * (4 + 4 + (4 * FaceGallery.Dimension)));
         long idsSize = length - fixedSize - HashSize;
         if (idsSize < 3L * count)
         {
@@ -113,8 +146,6 @@ internal static class GalleryFile
             throw Bad(path, $"{length} bytes is more than {count} identities can fill");
         }
 
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(header);
         int[] faces = new int[count];
         float[] norms = new float[count];
         float[] templates = GC.AllocateUninitializedArray<float>(count * FaceGallery.Dimension);
@@ -184,7 +215,7 @@ internal static class GalleryFile
             throw Bad(path, $"{names.Length - at} bytes follow the last id");
         }
 
-        return new FaceGallery(ids, faces, norms, templates, rowsById);
+        return new FaceGallery(model, ids, faces, norms, templates, rowsById);
 
         void Get(Span<byte> bytes)
         {

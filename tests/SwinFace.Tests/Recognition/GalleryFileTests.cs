@@ -14,6 +14,38 @@ public sealed class GalleryFileTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
+    public void SaveAndLoad_KeepTheModelId()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"swinface-gallery-{Guid.NewGuid():N}.gallery");
+        try
+        {
+            var random = new Random(3);
+            using (var gallery = new FaceGallery("sha256:abc"))
+            {
+                float[] e = new float[512];
+                for (int i = 0; i < e.Length; i++)
+                {
+                    e[i] = random.NextSingle() - 0.5f;
+                }
+
+                gallery.Enroll("a", e);
+                gallery.Save(path);
+            }
+
+            using FaceGallery loaded = FaceGallery.Load(path);
+            Assert.Equal("sha256:abc", loaded.Model);
+            Assert.Equal(1, loaded.Count);
+            using var plain = new FaceGallery();
+            Assert.Null(plain.Model);
+            Assert.Throws<ArgumentException>(() => new FaceGallery(new string('m', 300)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void SaveLoad_RoundTripsEveryIdentity()
     {
         var random = new Random(20);
@@ -49,7 +81,7 @@ public sealed class GalleryFileTests : IDisposable
             empty.Save(path);
         }
 
-        Assert.Equal(16 + 32, new FileInfo(path).Length);
+        Assert.Equal(16 + 2 + 32, new FileInfo(path).Length); // header, empty model id, SHA-256
         using FaceGallery loaded = FaceGallery.Load(path);
         Assert.Equal(0, loaded.Count);
     }
