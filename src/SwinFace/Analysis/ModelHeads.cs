@@ -14,13 +14,14 @@ internal enum HeadKind
 }
 
 /// <summary>One output head of the model.</summary>
+/// <param name="Index">Its position in <see cref="ModelHeads.All"/>, the checkpoint's <c>output_fcs</c> order.</param>
 /// <param name="Branch">The FAM branch (0 to 10) that computes it.</param>
 /// <param name="Name">The head's name in the paper and the authors' code.</param>
 /// <param name="Output">The ONNX output name the exporter gives it.</param>
 /// <param name="Size">The number of logits.</param>
 /// <param name="Kind">How the logits are decoded.</param>
 /// <param name="Attribute">The CelebA attribute of a binary head.</param>
-internal sealed record HeadSpec(int Branch, string Name, string Output, int Size, HeadKind Kind, FaceAttribute Attribute);
+internal sealed record HeadSpec(int Index, int Branch, string Name, string Output, int Size, HeadKind Kind, FaceAttribute Attribute);
 
 /// <summary>The 42 heads of SwinFace in the order of the checkpoint's <c>output_fcs</c>, branch by branch.</summary>
 internal static class ModelHeads
@@ -102,7 +103,7 @@ internal static class ModelHeads
                     throw new InvalidOperationException($"Head '{name}' has no CelebA attribute.");
                 }
 
-                heads.Add(new HeadSpec(b, name, OutputName(name), size, kind, attribute));
+                heads.Add(new HeadSpec(heads.Count, b, name, OutputName(name), size, kind, attribute));
             }
         }
 

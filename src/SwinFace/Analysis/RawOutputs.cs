@@ -32,8 +32,7 @@ internal sealed class RawOutputs : IDisposable
     /// <summary>The logits of one head for one face.</summary>
     public ReadOnlySpan<float> Logits(HeadSpec head, int face)
     {
-        int index = Array.IndexOf(ModelHeads.All, head);
-        float[] all = _logits[index] ?? throw new InvalidOperationException($"Head '{head.Name}' was not computed.");
+        float[] all = _logits[head.Index] ?? throw new InvalidOperationException($"Head '{head.Name}' was not computed.");
         return all.AsSpan(face * head.Size, head.Size);
     }
 

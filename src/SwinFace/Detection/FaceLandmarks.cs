@@ -68,16 +68,4 @@ public sealed class FaceLandmarks
     /// <returns>The landmarks.</returns>
     public static FaceLandmarks FromMouthCenter(PointF leftEye, PointF rightEye, PointF nose, PointF mouthCenter, PointF? leftEar = null, PointF? rightEar = null) =>
         new(leftEye, rightEye, nose, mouthCenter, null, null, leftEar, rightEar);
-
-    /// <summary>Returns the landmarks mapped through a transform, such as a rotation of the image.</summary>
-    /// <param name="map">The point mapping.</param>
-    /// <returns>New landmarks.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="map"/> is <see langword="null"/>.</exception>
-    public FaceLandmarks Transform(Func<PointF, PointF> map)
-    {
-        ArgumentNullException.ThrowIfNull(map);
-        return new FaceLandmarks(map(LeftEye), map(RightEye), map(Nose), map(MouthCenter), Map(MouthLeft), Map(MouthRight), Map(LeftEar), Map(RightEar));
-
-        PointF? Map(PointF? p) => p is { } v ? map(v) : null;
-    }
 }
