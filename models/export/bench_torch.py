@@ -7,10 +7,16 @@ Both sides get the same seeded weights (MODEL is CKPT exported), the same batch 
 112 x 112 faces, full analysis (embedding and all 42 heads) and 2 threads. PyTorch needs OpenBLAS:
 Debian's default reference BLAS is several times slower (apt-get install libopenblas0-pthread).
 Prints both medians in faces per second and their ratio, and one JSON line for BENCHMARKS.md.
+
+swinface.py gathers tokens with precomputed index lists. The script also times the same weights with
+the textbook Swin formulation (torch.roll, window partition and reverse, the bias table looked up on
+every call, slice-and-concatenate patch merging), after checking that both give the same outputs, so
+the reader can see that the reference is not slowed down by its formulation.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -23,17 +29,81 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
 import checkpoint  # noqa: E402
+import swinface  # noqa: E402
 from golden import to_input  # noqa: E402
 
 THREADS = 2
 
 
-def torch_faces_per_second(ckpt: str, batch: int, repeats: int) -> float:
-    torch.set_num_threads(THREADS)
-    model = checkpoint.load_strict(ckpt)
+def _partition(x: torch.Tensor, w: int) -> torch.Tensor:
+    """(B, H, W, C) -> (B * windows, w * w, C)."""
+    b, h, wd, c = x.shape
+    return x.view(b, h // w, w, wd // w, w, c).permute(0, 1, 3, 2, 4, 5).reshape(-1, w * w, c)
+
+
+def _reverse(windows: torch.Tensor, w: int, grid: int) -> torch.Tensor:
+    """(B * windows, w * w, C) -> (B, H, W, C)."""
+    c = windows.shape[-1]
+    x = windows.view(-1, grid // w, grid // w, w, w, c).permute(0, 1, 3, 2, 4, 5)
+    return x.reshape(-1, grid, grid, c)
+
+
+def _textbook_attention(self, x, mask=None):
+    b_, n, c = x.shape
+    qkv = self.qkv(x).reshape(b_, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv[0] * self.scale, qkv[1], qkv[2]
+    attn = q @ k.transpose(-2, -1)
+    bias = self.relative_position_bias_table[self.relative_position_index.view(-1)].view(n, n, -1)
+    attn = attn + bias.permute(2, 0, 1).unsqueeze(0)
+    if mask is not None:
+        nw = mask.shape[0]
+        attn = (attn.view(b_ // nw, nw, self.heads, n, n) + mask.unsqueeze(1).unsqueeze(0)).view(b_, self.heads, n, n)
+    x = (attn.softmax(dim=-1) @ v).transpose(1, 2).reshape(b_, n, c)
+    return self.proj(x)
+
+
+def _textbook_block(self, x):
+    b, l, c = x.shape
+    shortcut = x
+    x = self.norm1(x).view(b, self.grid, self.grid, c)
+    if self.shift:
+        x = torch.roll(x, shifts=(-self.shift, -self.shift), dims=(1, 2))
+    x = _reverse(self.attn(_partition(x, self.window), self.attn_mask), self.window, self.grid)
+    if self.shift:
+        x = torch.roll(x, shifts=(self.shift, self.shift), dims=(1, 2))
+    x = shortcut + x.reshape(b, l, c)
+    return x + self.mlp(self.norm2(x))
+
+
+def _textbook_merging(self, x):
+    b, l, c = x.shape
+    x = x.view(b, self.grid, self.grid, c)
+    x = torch.cat([x[:, 0::2, 0::2], x[:, 1::2, 0::2], x[:, 0::2, 1::2], x[:, 1::2, 1::2]], -1)
+    return self.reduction(self.norm(x.view(b, -1, 4 * c)))
+
+
+@contextlib.contextmanager
+def textbook_formulation():
+    """Runs swinface.py's modules the way the Swin paper's code does, for as long as the context lasts."""
+    patched = [(swinface.WindowAttention, _textbook_attention), (swinface.SwinBlock, _textbook_block),
+               (swinface.PatchMerging, _textbook_merging)]
+    saved = [(cls, cls.forward) for cls, _ in patched]
+    try:
+        for cls, forward in patched:
+            cls.forward = forward
+        yield
+    finally:
+        for cls, forward in saved:
+            cls.forward = forward
+
+
+def _faces(batch: int) -> torch.Tensor:
     gen = torch.Generator().manual_seed(42)
     faces = torch.randint(0, 256, (batch, 112, 112, 3), generator=gen, dtype=torch.uint8)
-    x = torch.cat([to_input(f) for f in faces])
+    return torch.cat([to_input(f) for f in faces])
+
+
+def _median_seconds(model, x, repeats: int) -> float:
     times = []
     with torch.no_grad():
         model(x)  # warm-up
@@ -41,7 +111,23 @@ def torch_faces_per_second(ckpt: str, batch: int, repeats: int) -> float:
             start = time.perf_counter()
             model(x)
             times.append(time.perf_counter() - start)
-    return batch / statistics.median(times)
+    return statistics.median(times)
+
+
+def torch_faces_per_second(ckpt: str, batch: int, repeats: int) -> tuple[float, float, float]:
+    """Faces per second of swinface.py as it is and in the textbook formulation, and their largest output difference."""
+    torch.set_num_threads(THREADS)
+    model = checkpoint.load_strict(ckpt)
+    x = _faces(batch)
+    with torch.no_grad():
+        ours = model(x)
+        with textbook_formulation():
+            textbook = model(x)
+    diff = max((a - b).abs().max().item() for a, b in zip([ours[0], *ours[1]], [textbook[0], *textbook[1]]))
+    seconds = _median_seconds(model, x, repeats)
+    with textbook_formulation():
+        textbook_seconds = _median_seconds(model, x, repeats)
+    return batch / seconds, batch / textbook_seconds, diff
 
 
 def openblas_loaded() -> bool:
@@ -66,13 +152,19 @@ def main(argv=None) -> int:
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--repeats", type=int, default=5)
     args = p.parse_args(argv)
-    pt = torch_faces_per_second(args.checkpoint, args.batch, args.repeats)
+    pt, textbook, diff = torch_faces_per_second(args.checkpoint, args.batch, args.repeats)
+    if diff > 1e-4:
+        print(f"the textbook formulation differs from swinface.py by {diff:.3g}", file=sys.stderr)
+        return 1
     cs = csharp_faces_per_second(args.model, args.batch, args.repeats)
     print(f"PyTorch {torch.__version__} ({THREADS} threads): {pt:.2f} faces/s at batch {args.batch}")
+    same = "identical outputs" if diff == 0 else f"outputs within {diff:.1g}"
+    print(f"  textbook formulation, same weights:  {textbook:.2f} faces/s ({same})")
     print(f"C# / ONNX Runtime ({THREADS} threads):  {cs:.2f} faces/s at batch {args.batch}")
-    print(f"ratio: {cs / pt:.2f}x")
+    print(f"ratio: {cs / pt:.2f}x ({cs / textbook:.2f}x against the textbook formulation)")
     print(json.dumps({"batch": args.batch, "threads": THREADS, "torchFacesPerSecond": pt,
-                      "csharpFacesPerSecond": cs, "ratio": cs / pt,
+                      "torchTextbookFacesPerSecond": textbook, "textbookMaxDifference": diff,
+                      "csharpFacesPerSecond": cs, "ratio": cs / pt, "ratioTextbook": cs / textbook,
                       "openblas": openblas_loaded()}))
     return 0
 

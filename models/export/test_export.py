@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
 
+import bench_torch  # noqa: E402
 import checkpoint  # noqa: E402
 import export  # noqa: E402
 from swinface import SwinFace  # noqa: E402
@@ -33,6 +34,22 @@ class KeyListingTest(unittest.TestCase):
                 for part in SwinFace.PARTS for key, value in getattr(model, part).state_dict().items()]
         self.assertEqual(473, len(rows))
         self.assertEqual(rows, mine)
+
+
+class FormulationTest(unittest.TestCase):
+    def test_gathered_windows_equal_the_textbook_roll_and_partition(self):
+        torch.manual_seed(0)
+        model = checkpoint.random_init(3, tiny=True).eval()
+        x = torch.randn(3, 3, 112, 112)
+        with torch.no_grad():
+            ours = model(x)
+            with bench_torch.textbook_formulation():
+                textbook = model(x)
+            again = model(x)
+        for a, b, c in zip([ours[0], *ours[1]], [textbook[0], *textbook[1]], [again[0], *again[1]]):
+            self.assertLessEqual((a - b).abs().max().item(), 1e-6)
+            self.assertTrue(torch.equal(a, c))  # the context restored swinface.py's own forward
+        self.assertGreater(ours[0].abs().max().item(), 0)
 
 
 class StrictLoadingTest(unittest.TestCase):

@@ -85,6 +85,18 @@ internal static class BenchCommand
 
                 report["taskFacesPerSecondBatch8"] = tasks;
 
+                // Identity against full analysis, run in turns so that both see the same moments of a noisy
+                // machine: the median of the pairs' ratios.
+                (double fullSeconds, double identitySeconds, double ratio) = MeasurePairs(
+                    () => analyzer.Analyze(eight, FaceTasks.All), () => analyzer.Analyze(eight, FaceTasks.Identity), repeats);
+                report["identityVsFullBatch8"] = new Dictionary<string, double>
+                {
+                    ["fullFacesPerSecond"] = 8 / fullSeconds,
+                    ["identityFacesPerSecond"] = 8 / identitySeconds,
+                    ["ratio"] = ratio,
+                };
+                Progress($"identity / full, batch 8, in turns: {ratio:F3} ({8 / identitySeconds:F2} / {8 / fullSeconds:F2} faces/s)");
+
                 // 8 callers with one face each, at once, against one caller with a batch of 8.
                 (double together, _) = Measure(() => Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => analyzer.Analyze(eight[i], FaceTasks.All)), repeats);
                 report["concurrentCallersFacesPerSecond"] = new Dictionary<string, double> { ["callers8x1"] = 8 / together, ["caller1x8"] = full.GetValueOrDefault("batch8") };
@@ -181,6 +193,34 @@ internal static class BenchCommand
         double bytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)repeats;
         Array.Sort(times);
         return (times[repeats / 2], bytes);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="a"/> and <paramref name="b"/> in turns after a warm-up. Returns the median seconds of
+    /// each, and the median over the pairs of a's time over b's, that is b's speed over a's.
+    /// </summary>
+    private static (double A, double B, double Ratio) MeasurePairs(Action a, Action b, int repeats)
+    {
+        a();
+        b();
+        var ta = new double[repeats];
+        var tb = new double[repeats];
+        var ratios = new double[repeats];
+        for (int i = 0; i < repeats; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            a();
+            ta[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            start = Stopwatch.GetTimestamp();
+            b();
+            tb[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            ratios[i] = ta[i] / tb[i];
+        }
+
+        Array.Sort(ta);
+        Array.Sort(tb);
+        Array.Sort(ratios);
+        return (ta[repeats / 2], tb[repeats / 2], ratios[repeats / 2]);
     }
 
     private static Image<Rgb24>[] SyntheticFaces(int count)
