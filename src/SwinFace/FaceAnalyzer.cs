@@ -352,9 +352,11 @@ public sealed class FaceAnalyzer : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         });
 
-        // Twelve sessions run one after another. Spinning threads of the last one would compete for the
-        // cores with the next one's; measured on 2 cores, full analysis at batch 8 went from 8.2 to 13.0 faces/s without spinning (BENCHMARKS.md).
-        owned?.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        // Threads spin between the operators of a run, which spares each operator a wake-up, and stop
+        // spinning as soon as the run returns: twelve sessions run one after another, and the spinning
+        // threads of one would otherwise compete for the cores with the next one's (BENCHMARKS.md).
+        owned?.AddSessionConfigEntry("session.intra_op.allow_spinning", "1");
+        owned?.AddSessionConfigEntry("session.force_spinning_stop", "1");
         BlazeFaceDetector? detector = null;
         ModelRunner? runner = null;
         try

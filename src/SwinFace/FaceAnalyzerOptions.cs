@@ -22,9 +22,9 @@ public sealed class FaceAnalyzerOptions
     /// Gets ONNX Runtime session options to use instead of the analyzer's own, for example to add an
     /// execution provider such as CUDA. The caller keeps ownership: the analyzer never disposes them, and
     /// they may be disposed once <see cref="FaceAnalyzer.Create(string, FaceAnalyzerOptions?)"/> returns.
-    /// The default is <see langword="null"/>. The analyzer's own options disable thread spinning
-    /// (<c>session.intra_op.allow_spinning</c> = 0), which matters on CPUs because the model runs as
-    /// twelve sessions in turn; consider the same for yours.
+    /// The default is <see langword="null"/>. The analyzer's own options let threads spin only while a run
+    /// lasts (<c>session.intra_op.allow_spinning</c> = 1 with <c>session.force_spinning_stop</c> = 1),
+    /// which matters on CPUs because the model runs as twelve sessions in turn; consider the same for yours.
     /// </summary>
     public SessionOptions? SessionOptions { get; init; }
 

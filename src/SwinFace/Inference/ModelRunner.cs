@@ -24,12 +24,12 @@ internal sealed class ModelRunner : IDisposable
     private readonly int _featuresPerFace;
 
     /// <summary>
-    /// How many faces one backbone run takes. The first stages' activations of 2 faces stay in cache
-    /// where those of 8 do not: on the benchmark machine the backbone took about 5% less time a face in
-    /// runs of 2 than in runs of 8 (BENCHMARKS.md). The branches still run on the whole batch, which
-    /// suits their convolutions better.
+    /// How many faces one backbone run takes. The first stages' activations of a few faces stay in cache
+    /// where those of 8 do not, but each run adds a wake-up of the threads per operator. On the benchmark
+    /// machine, runs of 4 were the fastest overall (BENCHMARKS.md). The branches still run on the whole
+    /// batch, which suits their convolutions better.
     /// </summary>
-    internal const int BackboneChunk = 2;
+    internal const int BackboneChunk = 4;
 
     private ModelRunner(ModelManifest manifest, InferenceSession backbone, InferenceSession[] branches)
     {
