@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using SwinFace.Analysis;
 using SwinFace.Imaging;
@@ -22,6 +23,7 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
     private readonly LinkedList<Request> _queue = new();
     private bool _leading;
     private int _batches;
+    private int _queuedFaces;
 
     /// <summary>Gets the number of model runs so far; for tests and diagnostics.</summary>
     public int Batches => Volatile.Read(ref _batches);
@@ -42,6 +44,7 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
         lock (_gate)
         {
             _queue.AddLast(request);
+            _queuedFaces += count;
             lead = !_leading;
             _leading = true;
         }
@@ -71,6 +74,7 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
             while (true)
             {
                 parts.Clear();
+                GatherArrivals();
                 lock (_gate)
                 {
                     if (own.Completed)
@@ -118,6 +122,31 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
         }
     }
 
+    /// <summary>
+    /// Lets callers that arrive together share a batch. While the queue holds fewer than <c>maxBatch</c>
+    /// faces and it still grew within the last 50 microseconds, the leader yields the processor, for at most
+    /// 1 ms in all. A lone caller waits 50 microseconds, against tens of milliseconds for a model run.
+    /// </summary>
+    private void GatherArrivals()
+    {
+        long quiet = Stopwatch.Frequency / 20_000;
+        long now = Stopwatch.GetTimestamp();
+        long deadline = now + (Stopwatch.Frequency / 1000);
+        long quietUntil = now + quiet;
+        int queued = Volatile.Read(ref _queuedFaces);
+        while (queued < maxBatch && now < quietUntil && now < deadline)
+        {
+            Thread.Yield();
+            now = Stopwatch.GetTimestamp();
+            int seen = Volatile.Read(ref _queuedFaces);
+            if (seen != queued)
+            {
+                queued = seen;
+                quietUntil = now + quiet;
+            }
+        }
+    }
+
     /// <summary>Takes up to <c>maxBatch</c> faces from the head of the queue. Called under the lock.</summary>
     private void Take(List<Part> parts)
     {
@@ -130,6 +159,7 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
             parts.Add(new Part(r, r.Assigned, n));
             r.Assigned += n;
             room -= n;
+            _queuedFaces -= n;
             if (r.Assigned == r.Count)
             {
                 // Fully assigned: nothing more to take from it, and it must not be woken to lead.
@@ -203,6 +233,8 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
 
         r.Completed = true;
         _queue.Remove(r);
+        _queuedFaces -= r.Count - r.Assigned; // a failed request's faces that were never taken
+        r.Assigned = r.Count;
         if (r != own)
         {
             r.Wake.Set();
