@@ -55,8 +55,10 @@ public sealed class BlazeFaceDetector : IFaceDetector, IDisposable
             // BlazeFace graphs carry unused initializers that ONNX Runtime reports as warnings; they are harmless.
             using var sessionOptions = new SessionOptions { IntraOpNumThreads = options.IntraOpThreads, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
 
-            // Spinning threads left behind by a detection would compete with the SwinFace model that runs next.
-            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+            // Threads spin between operators but stop when a run returns: spinning threads left behind by a
+            // detection would compete with the SwinFace model that runs next.
+            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "1");
+            sessionOptions.AddSessionConfigEntry("session.force_spinning_stop", "1");
             if (options.Models.HasFlag(BlazeFaceModels.ShortRange))
             {
                 models.Add(Model.Load(Path.Combine(dir, ShortRangeFile), 128, sessionOptions));
