@@ -355,13 +355,13 @@ public sealed class FaceAnalyzer : IDisposable
         // Threads spin between the operators of a run, which spares each operator a wake-up, and stop
         // spinning as soon as the run returns: twelve sessions run one after another, and the spinning
         // threads of one would otherwise compete for the cores with the next one's (BENCHMARKS.md).
-        owned?.AddSessionConfigEntry("session.intra_op.allow_spinning", "1");
+        owned?.AddSessionConfigEntry("session.intra_op.allow_spinning", options.Spinning ? "1" : "0");
         owned?.AddSessionConfigEntry("session.force_spinning_stop", "1");
         BlazeFaceDetector? detector = null;
         ModelRunner? runner = null;
         try
         {
-            runner = ModelRunner.Open(stream, origin, sessionOptions);
+            runner = ModelRunner.Open(stream, origin, sessionOptions, options.BackboneChunk);
             detector = options.Detector is null ? BlazeFaceDetector.Create(options.BlazeFace) : null;
             return new FaceAnalyzer(runner, options, detector);
         }

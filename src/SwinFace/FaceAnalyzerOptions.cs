@@ -43,10 +43,17 @@ public sealed class FaceAnalyzerOptions
     /// </summary>
     public long MaxImagePixels { get; init; } = 100_000_000;
 
+    /// <summary>Gets the faces per backbone run; internal, so the benchmarks can compare settings.</summary>
+    internal int BackboneChunk { get; init; } = Inference.ModelRunner.DefaultBackboneChunk;
+
+    /// <summary>Gets whether the analyzer's own session options let threads spin while a run lasts; internal, for the benchmarks.</summary>
+    internal bool Spinning { get; init; } = true;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxImagePixels, 1, nameof(MaxImagePixels));
         ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads, nameof(IntraOpThreads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BackboneChunk, 1, nameof(BackboneChunk));
     }
 }

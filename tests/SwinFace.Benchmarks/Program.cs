@@ -7,6 +7,11 @@ if (args.Length > 0 && args[0] == MemoryPerIdentity.Option)
     return MemoryPerIdentity.Run(args);
 }
 
+if (args.Length > 0 && args[0] == SettingsComparison.Option)
+{
+    return SettingsComparison.Run(args);
+}
+
 if (args.Length > 0 && args[0] == SessionCache.Option)
 {
     return SessionCache.Run();

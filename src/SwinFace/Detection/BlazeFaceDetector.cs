@@ -57,7 +57,7 @@ public sealed class BlazeFaceDetector : IFaceDetector, IDisposable
 
             // Threads spin between operators but stop when a run returns: spinning threads left behind by a
             // detection would compete with the SwinFace model that runs next.
-            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "1");
+            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.Spinning ? "1" : "0");
             sessionOptions.AddSessionConfigEntry("session.force_spinning_stop", "1");
             if (options.Models.HasFlag(BlazeFaceModels.ShortRange))
             {

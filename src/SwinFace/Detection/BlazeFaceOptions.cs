@@ -38,6 +38,9 @@ public sealed class BlazeFaceOptions
     /// <summary>Gets the number of threads ONNX Runtime uses inside one detection. The default, 0, lets ONNX Runtime choose.</summary>
     public int IntraOpThreads { get; init; }
 
+    /// <summary>Gets whether threads spin while a run lasts; internal, so the benchmarks can compare settings.</summary>
+    internal bool Spinning { get; init; } = true;
+
     internal void Validate()
     {
         if (Models is not (BlazeFaceModels.ShortRange or BlazeFaceModels.FullRange or BlazeFaceModels.Both))

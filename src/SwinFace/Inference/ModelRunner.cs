@@ -24,16 +24,19 @@ internal sealed class ModelRunner : IDisposable
     private readonly int _featuresPerFace;
 
     /// <summary>
-    /// How many faces one backbone run takes. The first stages' activations of a few faces stay in cache
+    /// How many faces one backbone run takes by default. The first stages' activations of a few faces stay in cache
     /// where those of 8 do not, but each run adds a wake-up of the threads per operator. On the benchmark
     /// machine, runs of 4 were the fastest overall (BENCHMARKS.md). The branches still run on the whole
     /// batch, which suits their convolutions better.
     /// </summary>
-    internal const int BackboneChunk = 4;
+    internal const int DefaultBackboneChunk = 4;
 
-    private ModelRunner(ModelManifest manifest, InferenceSession backbone, InferenceSession[] branches)
+    private readonly int _backboneChunk;
+
+    private ModelRunner(ModelManifest manifest, InferenceSession backbone, InferenceSession[] branches, int backboneChunk)
     {
         Manifest = manifest;
+        _backboneChunk = backboneChunk;
         _backbone = backbone;
         _branches = branches;
         _backboneInputs = [manifest.InputName];
@@ -50,7 +53,7 @@ internal sealed class ModelRunner : IDisposable
 
     /// <summary>Opens a model archive, creates its sessions and checks every graph against the manifest.</summary>
     /// <exception cref="SwinFaceModelException">The archive or a graph is not what a SwinFace model must be.</exception>
-    public static ModelRunner Open(Stream archiveStream, string origin, SessionOptions options)
+    public static ModelRunner Open(Stream archiveStream, string origin, SessionOptions options, int backboneChunk = DefaultBackboneChunk)
     {
         ZipArchive archive;
         try
@@ -77,7 +80,7 @@ internal sealed class ModelRunner : IDisposable
                     sessions.Add(branches[b]);
                 }
 
-                var runner = new ModelRunner(manifest, backbone, branches);
+                var runner = new ModelRunner(manifest, backbone, branches, backboneChunk);
                 runner.Validate(origin);
                 return runner;
             }
@@ -152,16 +155,16 @@ internal sealed class ModelRunner : IDisposable
     }
 
     /// <summary>
-    /// Runs the backbone over the batch in chunks of <see cref="BackboneChunk"/> faces, each writing
+    /// Runs the backbone over the batch in chunks of <c>backboneChunk</c> faces, each writing
     /// straight into its slice of the batch's embedding and feature buffers.
     /// </summary>
     private void RunBackbone(RunOptions runOptions, Memory<float> input, int count, float[] embeddings, float[] features)
     {
         const int pixels = 3 * Imaging.FacePixels.Size * Imaging.FacePixels.Size;
         int[] fs = Manifest.FeaturesShape;
-        for (int start = 0; start < count; start += BackboneChunk)
+        for (int start = 0; start < count; start += _backboneChunk)
         {
-            int n = Math.Min(BackboneChunk, count - start);
+            int n = Math.Min(_backboneChunk, count - start);
             using OrtValue image = Tensor(input.Slice(start * pixels), [n, 3, Imaging.FacePixels.Size, Imaging.FacePixels.Size]);
             using OrtValue embedding = Tensor(embeddings.AsMemory(start * ModelHeads.EmbeddingSize), [n, ModelHeads.EmbeddingSize]);
             using OrtValue featuresValue = Tensor(features.AsMemory(start * _featuresPerFace), [n, fs[0], fs[1], fs[2]]);

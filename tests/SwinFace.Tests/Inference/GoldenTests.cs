@@ -66,13 +66,13 @@ public sealed class GoldenTests(GoldenFixture fixture) : IClassFixture<GoldenFix
     [Fact]
     public void RawOutputs_OfAnOddBatchMatchPyTorchWithin1e4()
     {
-        // An odd count, so the backbone's last chunk is short of ModelRunner.BackboneChunk.
+        // An odd count, so the backbone's last chunk is short of ModelRunner.DefaultBackboneChunk.
         foreach ((GoldenSet set, int _) in Sets())
         {
             using ModelRunner runner = ModelRunner.Open(File.OpenRead(set.ModelPath), set.ModelPath, new Microsoft.ML.OnnxRuntime.SessionOptions());
             float[][] tables = FacePixels.NormalizationTables(runner.Manifest.Mean, runner.Manifest.Std);
             GoldenFace[] faces = set.Faces.Take(set.Faces.Count - (1 - set.Faces.Count % 2)).ToArray();
-            Assert.True(faces.Length % ModelRunner.BackboneChunk != 0, $"{set.Name}: {faces.Length} faces make whole chunks");
+            Assert.True(faces.Length % ModelRunner.DefaultBackboneChunk != 0, $"{set.Name}: {faces.Length} faces make whole chunks");
             const int pixels = 3 * 112 * 112;
             float[] input = new float[faces.Length * pixels];
             byte[] rgb = new byte[FacePixels.Bytes];
