@@ -74,7 +74,12 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
             while (true)
             {
                 parts.Clear();
-                GatherArrivals();
+                if (!own.Completed)
+                {
+                    // Only this thread completes its own request, so the read needs no lock.
+                    GatherArrivals();
+                }
+
                 lock (_gate)
                 {
                     if (own.Completed)
