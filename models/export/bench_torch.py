@@ -35,14 +35,8 @@ from golden import to_input  # noqa: E402
 THREADS = 2
 
 
-def _partition(x: torch.Tensor, w: int) -> torch.Tensor:
-    """(B, H, W, C) -> (B * windows, w * w, C)."""
-    b, h, wd, c = x.shape
-    return x.view(b, h // w, w, wd // w, w, c).permute(0, 1, 3, 2, 4, 5).reshape(-1, w * w, c)
-
-
 def _reverse(windows: torch.Tensor, w: int, grid: int) -> torch.Tensor:
-    """(B * windows, w * w, C) -> (B, H, W, C)."""
+    """(B * windows, w * w, C) -> (B, H, W, C): the inverse of swinface._window_partition."""
     c = windows.shape[-1]
     x = windows.view(-1, grid // w, grid // w, w, w, c).permute(0, 1, 3, 2, 4, 5)
     return x.reshape(-1, grid, grid, c)
@@ -68,7 +62,7 @@ def _textbook_block(self, x):
     x = self.norm1(x).view(b, self.grid, self.grid, c)
     if self.shift:
         x = torch.roll(x, shifts=(-self.shift, -self.shift), dims=(1, 2))
-    x = _reverse(self.attn(_partition(x, self.window), self.attn_mask), self.window, self.grid)
+    x = _reverse(self.attn(swinface._window_partition(x, self.window), self.attn_mask), self.window, self.grid)
     if self.shift:
         x = torch.roll(x, shifts=(self.shift, self.shift), dims=(1, 2))
     x = shortcut + x.reshape(b, l, c)
