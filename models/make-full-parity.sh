@@ -13,6 +13,9 @@ if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ]; then
 fi
 rm -rf "$out"
 mkdir -p "$out"
-/usr/bin/python3 models/export/export.py --random-init 7 --checkpoint "$out/checkpoint.pt" --out "$out/swinface-full.swinface"
+# Written first, then exported from the file, so the manifest's source is the checkpoint's SHA-256: the
+# C# converter's output for the same file is then compared with this model file byte for byte.
+/usr/bin/python3 models/export/export.py --random-init 7 --checkpoint "$out/checkpoint.pt"
+/usr/bin/python3 models/export/export.py --checkpoint "$out/checkpoint.pt" --out "$out/swinface-full.swinface"
 /usr/bin/python3 models/export/golden.py --checkpoint "$out/checkpoint.pt" --out "$out/golden" --count 3
 echo "$stamp" > "$out/stamp"

@@ -6,16 +6,21 @@ Usage:
   /usr/bin/python3 models/export/export.py --random-init SEED [--tiny] --checkpoint CKPT [--out MODEL]
 
 The model file is a ZIP archive (entries stored, not compressed) holding:
-  manifest.json   format version, model name and version, input size and normalisation,
-                  the graphs, every head with its labels, and the output order
   backbone.onnx   image -> embedding (not normalised), features (the FAM input)
   branchNN.onnx   features -> the logits of branch NN's heads (11 branches)
+  manifest.json   format version, model name and version, precision, input size and normalisation,
+                  every graph with its SHA-256, every head with its labels, and the output order
 Splitting the graphs lets the runtime run only the backbone for identity, and only the branches
-whose tasks were asked for: ONNX Runtime evaluates every node of a graph it runs.
+whose tasks were asked for: ONNX Runtime evaluates every node of a graph it runs. The manifest comes
+last because it holds the graphs' SHA-256, which a writer that streams the graphs knows only at the end.
+
+The C# converter (src/SwinFace/Inference/Conversion) writes the same file, byte for byte, from the same
+checkpoint: it fills the weights into the graph structure that structure.py derives from this exporter.
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import io
 import json
@@ -32,10 +37,13 @@ import checkpoint  # noqa: E402
 from swinface import EXPRESSIONS, BackboneGraph, BranchGraph, SwinFace  # noqa: E402
 
 FORMAT = "swinface-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+PRECISION = "fp32"
 OPSET = 17
 # CelebA's spelling of the two-class heads whose names differ from the authors' task names.
 CELEBA_NAMES = {"Gender": "Male", "Five O'Clock Shadow": "5_o_Clock_Shadow"}
+MANIFEST = "manifest.json"
+ZIP_DATE = (2023, 8, 22, 0, 0, 0)
 
 
 def output_name(head: str) -> str:
@@ -64,6 +72,7 @@ def manifest(model: SwinFace, source: str) -> dict:
         "name": "SwinFace",
         "version": "swin_t-1" if cfg == type(cfg)() else "custom-1",
         "source": source,
+        "precision": PRECISION,
         "architecture": {
             "embedDim": cfg.embed_dim, "depths": list(cfg.depths), "heads": list(cfg.num_heads),
             "window": cfg.window_size, "famDim": cfg.fam_dim, "famSplit": list(cfg.fam_split),
@@ -76,20 +85,20 @@ def manifest(model: SwinFace, source: str) -> dict:
             "alignment": "arcface-112",
         },
         "backbone": {
-            "graph": "backbone.onnx",
+            "graph": "backbone.onnx", "sha256": None,
             "embedding": {"output": "embedding", "size": cfg.embedding_size},
             "features": {"output": "features",
                          "shape": [sum(cfg.feature_channels), cfg.feature_grid, cfg.feature_grid]},
         },
         "branches": [
-            {"graph": f"branch{i:02d}.onnx", "input": "features",
+            {"graph": f"branch{i:02d}.onnx", "sha256": None, "input": "features",
              "heads": [head_entry(name, size) for name, size in branch]}
             for i, branch in enumerate(cfg.heads)
         ],
     }
 
 
-def onnx_bytes(module: torch.nn.Module, example: torch.Tensor, inputs, outputs, shapes) -> bytes:
+def onnx_model(module: torch.nn.Module, example: torch.Tensor, inputs, outputs, shapes) -> onnx.ModelProto:
     """Exports one graph with a dynamic batch, and states every other output dimension.
 
     The tracer leaves reshaped outputs fully symbolic; `shapes` gives each output's per-face shape so
@@ -112,30 +121,51 @@ def onnx_bytes(module: torch.nn.Module, example: torch.Tensor, inputs, outputs, 
             else:
                 dim.dim_value = d
     onnx.checker.check_model(graph)
-    return graph.SerializeToString()
+    return graph
 
 
-def export(model: SwinFace, out: str, source: str) -> None:
+def graphs(model: SwinFace) -> dict:
+    """The model's graphs, backbone first, as ONNX ModelProtos keyed by their entry names."""
     cfg = model.cfg
-    man = manifest(model, source)
+    man = manifest(model, "")
     image = torch.zeros(1, 3, cfg.img_size, cfg.img_size)
     features = torch.zeros(1, *man["backbone"]["features"]["shape"])
-    graphs = {"backbone.onnx": onnx_bytes(
+    protos = {"backbone.onnx": onnx_model(
         BackboneGraph(model), image, ["image"], ["embedding", "features"],
         {"embedding": [cfg.embedding_size], "features": man["backbone"]["features"]["shape"]})}
     for i, branch in enumerate(man["branches"]):
-        graphs[branch["graph"]] = onnx_bytes(
+        protos[branch["graph"]] = onnx_model(
             BranchGraph(model, i), features, ["features"], [h["output"] for h in branch["heads"]],
             {h["output"]: [h["size"]] for h in branch["heads"]})
+    return protos
+
+
+def manifest_bytes(man: dict) -> bytes:
+    """The manifest as the model file stores it: JSON indented by one space, UTF-8, no final newline."""
+    return json.dumps(man, indent=1, ensure_ascii=False).encode("utf-8")
+
+
+def write_model_file(out: str, man: dict, graph_bytes: dict) -> None:
+    """Writes the ZIP archive: the graphs in order, then the manifest with every graph's SHA-256."""
+    man = copy.deepcopy(man)
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in graph_bytes.items()}
+    man["backbone"]["sha256"] = digests[man["backbone"]["graph"]]
+    for branch in man["branches"]:
+        branch["sha256"] = digests[branch["graph"]]
     tmp = out + ".tmp"
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
         def put(name, data):
-            info = zipfile.ZipInfo(name, date_time=(2023, 8, 22, 0, 0, 0))  # reproducible bytes
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)  # reproducible bytes
             z.writestr(info, data)
-        put("manifest.json", json.dumps(man, indent=1, ensure_ascii=False).encode("utf-8"))
-        for name, data in graphs.items():
+        for name, data in graph_bytes.items():
             put(name, data)
+        put(MANIFEST, manifest_bytes(man))
     os.replace(tmp, out)
+
+
+def export(model: SwinFace, out: str, source: str) -> None:
+    protos = graphs(model)
+    write_model_file(out, manifest(model, source), {name: p.SerializeToString() for name, p in protos.items()})
 
 
 def sha256(path: str) -> str:

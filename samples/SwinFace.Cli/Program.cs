@@ -5,6 +5,7 @@ var rootCommand = new RootCommand("Runs the SwinFace face model on photos and al
 rootCommand.Subcommands.Add(AnalyzeCommand.Create());
 rootCommand.Subcommands.Add(BenchCommand.Create());
 rootCommand.Subcommands.Add(CompareCommand.Create());
+rootCommand.Subcommands.Add(ConvertCommand.Create());
 rootCommand.Subcommands.Add(CalibrateCommand.Create());
 rootCommand.Subcommands.Add(GalleryCommands.CreateEnroll());
 rootCommand.Subcommands.Add(GalleryCommands.CreateGallery());

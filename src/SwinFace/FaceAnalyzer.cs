@@ -69,14 +69,22 @@ public sealed class FaceAnalyzer : IDisposable
     /// <summary>Gets where the model's weights came from, as the exporter recorded it (a checkpoint's SHA-256, or a random seed).</summary>
     public string ModelSource { get; }
 
-    /// <summary>Loads a SwinFace model file written by <c>models/export/export.py</c> and checks it completely.</summary>
-    /// <param name="modelPath">The path of the model file.</param>
+    /// <summary>Loads a SwinFace model file, or the authors' checkpoint, and checks it completely.</summary>
+    /// <param name="modelPath">
+    /// The path of a model file (<c>.swinface</c>, written by <see cref="Conversion.CheckpointConverter"/> or
+    /// <c>models/export/export.py</c>), or of the authors' PyTorch checkpoint (<c>checkpoint_step_79999_gpu_0.pt</c>),
+    /// which is converted while it loads. Which one it is comes from the content, not the name.
+    /// Converting once with <see cref="Conversion.CheckpointConverter"/> makes later loads faster.
+    /// </param>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <returns>An analyzer the caller disposes.</returns>
     /// <exception cref="ArgumentException"><paramref name="modelPath"/> is empty, or an option is out of range.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="modelPath"/> is <see langword="null"/>.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist, or the default BlazeFace detector's model files are missing.</exception>
-    /// <exception cref="SwinFaceModelException">The file is not a SwinFace model: the message says what was expected and found.</exception>
+    /// <exception cref="SwinFaceModelException">
+    /// The file is neither a SwinFace model nor the authors' checkpoint, or it is damaged (every graph's SHA-256 is
+    /// checked before ONNX Runtime sees it): the message says what was expected and found.
+    /// </exception>
     /// <exception cref="IOException">The file cannot be read, or the temporary folder cannot be written (each graph passes through a temporary file while it loads).</exception>
     public static FaceAnalyzer Create(string modelPath, FaceAnalyzerOptions? options = null)
     {
@@ -86,12 +94,12 @@ public sealed class FaceAnalyzer : IDisposable
             throw new FileNotFoundException($"SwinFace model file not found: {modelPath}", modelPath);
         }
 
-        using FileStream stream = File.OpenRead(modelPath);
-        return Create(stream, modelPath, options);
+        using RandomAccessBytes bytes = RandomAccessBytes.Open(modelPath);
+        return Create(bytes, modelPath, options);
     }
 
-    /// <summary>Loads a SwinFace model from a readable, seekable stream and checks it completely.</summary>
-    /// <param name="model">The model file's bytes; read, not disposed.</param>
+    /// <summary>Loads a SwinFace model, or the authors' checkpoint, from a stream and checks it completely.</summary>
+    /// <param name="model">The bytes of a model file or of a checkpoint; read, not disposed. A stream that cannot seek is copied to memory first.</param>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <returns>An analyzer the caller disposes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
@@ -115,11 +123,12 @@ public sealed class FaceAnalyzer : IDisposable
             model = copy;
         }
 
-        return Create(model, "model stream", options);
+        using RandomAccessBytes bytes = RandomAccessBytes.Wrap(model);
+        return Create(bytes, "model stream", options);
     }
 
-    /// <summary>Loads a SwinFace model from the bytes of a model file and checks it completely.</summary>
-    /// <param name="model">The model file's bytes.</param>
+    /// <summary>Loads a SwinFace model, or the authors' checkpoint, from its bytes and checks it completely.</summary>
+    /// <param name="model">The bytes of a model file or of a checkpoint.</param>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <returns>An analyzer the caller disposes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
@@ -131,7 +140,8 @@ public sealed class FaceAnalyzer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(model);
         using var stream = new MemoryStream(model, writable: false);
-        return Create(stream, "model bytes", options);
+        using RandomAccessBytes bytes = RandomAccessBytes.Wrap(stream);
+        return Create(bytes, "model bytes", options);
     }
 
     /// <summary>Finds every face in a photo file, aligns each one and analyses them all in one batched run.</summary>
@@ -341,7 +351,7 @@ public sealed class FaceAnalyzer : IDisposable
         }
     }
 
-    private static FaceAnalyzer Create(Stream stream, string origin, FaceAnalyzerOptions? options)
+    private static FaceAnalyzer Create(RandomAccessBytes bytes, string origin, FaceAnalyzerOptions? options)
     {
         options ??= new FaceAnalyzerOptions();
         options.Validate();
@@ -362,7 +372,7 @@ public sealed class FaceAnalyzer : IDisposable
         try
         {
             // Runs of a few faces suit a CPU's caches; with the caller's options (a GPU, say) each batch goes in one run.
-            runner = ModelRunner.Open(stream, origin, sessionOptions, owned is null ? options.MaxBatchSize : options.BackboneChunk);
+            runner = ModelRunner.Open(ModelLoader.Open(bytes, origin), sessionOptions, owned is null ? options.MaxBatchSize : options.BackboneChunk);
             detector = options.Detector is null ? BlazeFaceDetector.Create(options.BlazeFace) : null;
             return new FaceAnalyzer(runner, options, detector);
         }

@@ -44,7 +44,7 @@ public sealed class FaceAnalyzerTests
     [Fact]
     public void Create_RejectsAnArchiveWithoutManifest()
     {
-        AssertModelError(Rewrite((name, data) => name == "manifest.json" ? null : data), "expected a 'manifest.json' entry");
+        AssertModelError(Rewrite((name, data) => name == "manifest.json" ? null : data), "expected a SwinFace model file (a ZIP archive with 'manifest.json') or a PyTorch checkpoint");
     }
 
     [Fact]
@@ -54,7 +54,9 @@ public sealed class FaceAnalyzerTests
     }
 
     [Theory]
-    [InlineData("formatVersion", "2", "'formatVersion': expected 1, found 2")]
+    [InlineData("formatVersion", "3", "'formatVersion': expected 2, found 3")]
+    [InlineData("formatVersion", "1", "a model file of format 1, written before model files recorded their graphs' SHA-256")]
+    [InlineData("precision", "\"fp64\"", "'precision': expected \"fp32\", found \"fp64\"")]
     [InlineData("format", "\"onnx\"", "'format': expected \"swinface-model\", found \"onnx\"")]
     public void Create_RejectsAnotherFormat(string field, string value, string message)
     {
@@ -93,17 +95,41 @@ public sealed class FaceAnalyzerTests
         AssertModelError(Rewrite((name, data) => name == "branch03.onnx" ? null : data), "names graph 'branch03.onnx', but the archive has no such entry");
     }
 
-    [Fact]
-    public void Create_RejectsACorruptGraph()
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("bit-flipped")]
+    public void Create_RejectsADamagedGraphBeforeOnnxRuntimeSeesIt(string damage)
     {
-        AssertModelError(Rewrite((name, data) => name == "branch05.onnx" ? data[..(data.Length / 2)] : data), "graph 'branch05.onnx' is not a valid ONNX model");
+        AssertModelError(
+            Rewrite((name, data) => name == "branch05.onnx" ? Damage(data, damage) : data),
+            "graph 'branch05.onnx' is damaged: its bytes have SHA-256");
+    }
+
+    [Fact]
+    public void Create_RejectsAGraphThatIsNotOnnxEvenWithAMatchingDigest()
+    {
+        // A writer that hashed its own broken output: the digest matches, and ONNX Runtime's parser refuses it.
+        byte[] broken = Damage(Entry(TinyModel, "branch05.onnx"), "truncated");
+        byte[] model = Rewrite((name, data) => name == "branch05.onnx" ? broken : data);
+        model = EditManifest(model, m => m["branches"]![5]!["sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(broken)));
+        AssertModelError(model, "graph 'branch05.onnx' is not a valid ONNX model");
+    }
+
+    [Fact]
+    public void Create_RejectsAManifestWithoutGraphDigests()
+    {
+        AssertModelError(EditManifest(m => m["branches"]![2]!.AsObject().Remove("sha256")), "'branches[2].sha256': expected the graph's SHA-256 as 64 lower-case hex digits, found nothing");
     }
 
     [Fact]
     public void Create_RejectsAGraphWithTheWrongInterface()
     {
         AssertModelError(
-            EditManifest(m => m["backbone"]!["graph"] = "branch00.onnx"),
+            EditManifest(m =>
+            {
+                m["backbone"]!["graph"] = "branch00.onnx";
+                m["backbone"]!["sha256"] = m["branches"]![0]!["sha256"]!.DeepClone();
+            }),
             "graph 'branch00.onnx': expected input 'image', found inputs [features]");
     }
 
@@ -112,7 +138,11 @@ public sealed class FaceAnalyzerTests
     {
         // Branch 1's graph in place of branch 0's: 'gender' is missing there.
         AssertModelError(
-            EditManifest(m => m["branches"]![0]!["graph"] = "branch01.onnx"),
+            EditManifest(m =>
+            {
+                m["branches"]![0]!["graph"] = "branch01.onnx";
+                m["branches"]![0]!["sha256"] = m["branches"]![1]!["sha256"]!.DeepClone();
+            }),
             "graph 'branch01.onnx': expected output 'gender', found outputs [age, young]");
     }
 
@@ -226,15 +256,17 @@ public sealed class FaceAnalyzerTests
     }
 
     /// <summary>A copy of the tiny model with each entry passed through <paramref name="edit"/> (null drops it).</summary>
-    private static byte[] Rewrite(Func<string, byte[], byte[]?> edit)
+    private static byte[] Rewrite(Func<string, byte[], byte[]?> edit) => Rewrite(TinyModel, edit);
+
+    private static byte[] Rewrite(byte[] model, Func<string, byte[], byte[]?> edit)
     {
-        using var input = new ZipArchive(new MemoryStream(TinyModel), ZipArchiveMode.Read);
+        using var input = new ZipArchive(new MemoryStream(model), ZipArchiveMode.Read);
         var output = new MemoryStream();
         using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
         {
             foreach (ZipArchiveEntry entry in input.Entries)
             {
-                byte[]? data = edit(entry.FullName, Entry(TinyModel, entry.FullName));
+                byte[]? data = edit(entry.FullName, Entry(model, entry.FullName));
                 if (data is not null)
                 {
                     using Stream s = zip.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
@@ -246,7 +278,21 @@ public sealed class FaceAnalyzerTests
         return output.ToArray();
     }
 
-    private static byte[] EditManifest(Action<JsonNode> edit) => Rewrite((name, data) =>
+    private static byte[] Damage(byte[] data, string damage)
+    {
+        if (damage == "truncated")
+        {
+            return data[..(data.Length / 2)];
+        }
+
+        byte[] copy = (byte[])data.Clone();
+        copy[copy.Length / 3] ^= 0x10;
+        return copy;
+    }
+
+    private static byte[] EditManifest(Action<JsonNode> edit) => EditManifest(TinyModel, edit);
+
+    private static byte[] EditManifest(byte[] model, Action<JsonNode> edit) => Rewrite(model, (name, data) =>
     {
         if (name != "manifest.json")
         {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.IO.Compression;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using SwinFace.Analysis;
 
@@ -7,14 +7,18 @@ namespace SwinFace.Inference;
 
 /// <summary>The <c>manifest.json</c> of a SwinFace model file, read and checked.</summary>
 /// <remarks>
-/// A model file is a ZIP archive written by <c>models/export/export.py</c>: the manifest, the backbone
-/// graph and one graph per branch. See <c>models/README.md</c> for the format.
+/// A model file is a ZIP archive written by the converter or by <c>models/export/export.py</c>: the
+/// backbone graph, one graph per branch, and the manifest, which records every graph's SHA-256. See
+/// <c>models/README.md</c> for the format.
 /// </remarks>
 internal sealed class ModelManifest
 {
     public const string Format = "swinface-model";
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
     public const string EntryName = "manifest.json";
+
+    /// <summary>The precisions a model file may have.</summary>
+    public static readonly IReadOnlyList<string> Precisions = ["fp32"];
 
     private ModelManifest()
     {
@@ -25,6 +29,12 @@ internal sealed class ModelManifest
     public required string Version { get; init; }
 
     public required string Source { get; init; }
+
+    /// <summary>Gets the numeric precision of the graphs' weights, such as <c>fp32</c>.</summary>
+    public required string Precision { get; init; }
+
+    /// <summary>Gets every graph's SHA-256 in lower-case hex, or <see langword="null"/> for graphs that are converted, not read.</summary>
+    public required IReadOnlyDictionary<string, string>? GraphDigests { get; init; }
 
     public required string InputName { get; init; }
 
@@ -45,17 +55,17 @@ internal sealed class ModelManifest
 
     public required string[] BranchInputs { get; init; }
 
-    /// <summary>Reads and checks the manifest of an opened model archive.</summary>
-    /// <exception cref="SwinFaceModelException">The manifest is missing, malformed or describes another model.</exception>
-    public static ModelManifest Read(ZipArchive archive, string origin)
+    /// <summary>Reads and checks a manifest.</summary>
+    /// <param name="json">The manifest's bytes.</param>
+    /// <param name="origin">The model's name in messages.</param>
+    /// <param name="requireDigests">Whether every graph must have its SHA-256, as in a model file.</param>
+    /// <exception cref="SwinFaceModelException">The manifest is malformed or describes another model.</exception>
+    public static ModelManifest Read(byte[] json, string origin, bool requireDigests)
     {
-        ZipArchiveEntry entry = archive.GetEntry(EntryName)
-            ?? throw new SwinFaceModelException($"{origin}: expected a '{EntryName}' entry in the model archive, found entries [{string.Join(", ", archive.Entries.Select(e => e.FullName))}].");
         JsonDocument doc;
         try
         {
-            using Stream s = entry.Open();
-            doc = JsonDocument.Parse(s);
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
         }
         catch (JsonException e)
         {
@@ -72,9 +82,20 @@ internal sealed class ModelManifest
             }
 
             int version = r.Int("formatVersion");
+            if (version == 1)
+            {
+                throw new SwinFaceModelException($"{origin}: a model file of format 1, written before model files recorded their graphs' SHA-256. Convert the checkpoint again (swinface convert).");
+            }
+
             if (version != FormatVersion)
             {
                 throw r.Error("formatVersion", FormatVersion.ToString(CultureInfo.InvariantCulture), version.ToString(CultureInfo.InvariantCulture));
+            }
+
+            string precision = r.String("precision");
+            if (!Precisions.Contains(precision))
+            {
+                throw r.Error("precision", string.Join(" or ", Precisions.Select(p => $"\"{p}\"")), $"\"{precision}\"");
             }
 
             Reader input = r.Object("input");
@@ -124,11 +145,36 @@ internal sealed class ModelManifest
                 }
             }
 
+            var digests = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (Reader graph in (Reader[])[backbone, .. branches])
+            {
+                string name = graph.String("graph");
+                string? digest = graph.OptionalString("sha256");
+                if (digest is null && !requireDigests)
+                {
+                    continue;
+                }
+
+                if (digest is not { Length: 64 } || !digest.All(char.IsAsciiHexDigitLower))
+                {
+                    throw graph.Error("sha256", "the graph's SHA-256 as 64 lower-case hex digits", digest is null ? "nothing" : $"\"{digest}\"");
+                }
+
+                if (digests.TryGetValue(name, out string? other) && other != digest)
+                {
+                    throw graph.Error("sha256", $"\"{other}\", as for the other use of graph '{name}'", $"\"{digest}\"");
+                }
+
+                digests[name] = digest;
+            }
+
             return new ModelManifest
             {
                 Name = r.String("name"),
                 Version = r.String("version"),
                 Source = r.OptionalString("source") ?? "unknown",
+                Precision = precision,
+                GraphDigests = requireDigests ? digests : null,
                 InputName = input.String("name"),
                 Mean = mean,
                 Std = std,
@@ -139,6 +185,72 @@ internal sealed class ModelManifest
                 BranchGraphs = branches.Select(b => b.String("graph")).ToArray(),
                 BranchInputs = branches.Select(b => b.String("input")).ToArray(),
             };
+        }
+    }
+
+    /// <summary>
+    /// Writes a manifest from a template: the structure's, with <c>source</c> and every graph's
+    /// <c>sha256</c> filled in. The bytes are those of the Python exporter's
+    /// <c>json.dumps(manifest, indent=1, ensure_ascii=False)</c>, so converted and exported model files are equal.
+    /// </summary>
+    /// <param name="template">The manifest with an empty <c>source</c> and null <c>sha256</c> fields.</param>
+    /// <param name="source">Where the weights came from.</param>
+    /// <param name="digests">Each graph's SHA-256, or <see langword="null"/> to leave them null.</param>
+    public static byte[] Write(JsonElement template, string source, IReadOnlyDictionary<string, string>? digests)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions
+        {
+            Indented = true,
+            IndentSize = 1,
+            NewLine = "\n",
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }))
+        {
+            WriteFilled(writer, template, source, digests, isRoot: true);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteFilled(Utf8JsonWriter writer, JsonElement element, string source, IReadOnlyDictionary<string, string>? digests, bool isRoot)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                string? graph = element.TryGetProperty("graph", out JsonElement g) && g.ValueKind == JsonValueKind.String ? g.GetString() : null;
+                writer.WriteStartObject();
+                foreach (JsonProperty property in element.EnumerateObject())
+                {
+                    writer.WritePropertyName(property.Name);
+                    if (isRoot && property.Name == "source")
+                    {
+                        writer.WriteStringValue(source);
+                    }
+                    else if (graph is not null && property.Name == "sha256" && digests is not null && digests.TryGetValue(graph, out string? digest))
+                    {
+                        writer.WriteStringValue(digest);
+                    }
+                    else
+                    {
+                        WriteFilled(writer, property.Value, source, digests, isRoot: false);
+                    }
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    WriteFilled(writer, item, source, digests, isRoot: false);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                element.WriteTo(writer);
+                break;
         }
     }
 

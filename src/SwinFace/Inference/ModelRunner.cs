@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.IO.Compression;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using SwinFace.Analysis;
@@ -51,39 +50,34 @@ internal sealed class ModelRunner : IDisposable
 
     public ModelManifest Manifest { get; }
 
-    /// <summary>Opens a model archive, creates its sessions and checks every graph against the manifest.</summary>
-    /// <exception cref="SwinFaceModelException">The archive or a graph is not what a SwinFace model must be.</exception>
-    public static ModelRunner Open(Stream archiveStream, string origin, SessionOptions options, int backboneChunk = DefaultBackboneChunk)
+    /// <summary>Opens a model file or checkpoint by path; for tests and benchmarks.</summary>
+    /// <exception cref="SwinFaceModelException">The file is not a usable SwinFace model.</exception>
+    public static ModelRunner Open(string path, SessionOptions options, int backboneChunk = DefaultBackboneChunk)
     {
-        ZipArchive archive;
-        try
-        {
-            archive = new ZipArchive(archiveStream, ZipArchiveMode.Read, leaveOpen: true);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new SwinFaceModelException($"{origin}: expected a SwinFace model file (a ZIP archive written by models/export/export.py), found data that is not a ZIP archive ({e.Message}).", e);
-        }
+        using RandomAccessBytes bytes = RandomAccessBytes.Open(path);
+        return Open(ModelLoader.Open(bytes, path), options, backboneChunk);
+    }
 
+    /// <summary>Creates the sessions of a model's graphs and checks every graph against the manifest.</summary>
+    /// <exception cref="SwinFaceModelException">A graph is damaged, or is not what a SwinFace model must be.</exception>
+    public static ModelRunner Open(IModelGraphs model, SessionOptions options, int backboneChunk = DefaultBackboneChunk)
+    {
         var sessions = new List<InferenceSession>();
         try
         {
-            using (archive)
+            ModelManifest manifest = model.Manifest;
+            InferenceSession backbone = CreateSession(model, manifest.BackboneGraph, options);
+            sessions.Add(backbone);
+            var branches = new InferenceSession[ModelHeads.BranchCount];
+            for (int b = 0; b < branches.Length; b++)
             {
-                ModelManifest manifest = ModelManifest.Read(archive, origin);
-                InferenceSession backbone = CreateSession(archive, manifest.BackboneGraph, origin, options);
-                sessions.Add(backbone);
-                var branches = new InferenceSession[ModelHeads.BranchCount];
-                for (int b = 0; b < branches.Length; b++)
-                {
-                    branches[b] = CreateSession(archive, manifest.BranchGraphs[b], origin, options);
-                    sessions.Add(branches[b]);
-                }
-
-                var runner = new ModelRunner(manifest, backbone, branches, backboneChunk);
-                runner.Validate(origin);
-                return runner;
+                branches[b] = CreateSession(model, manifest.BranchGraphs[b], options);
+                sessions.Add(branches[b]);
             }
+
+            var runner = new ModelRunner(manifest, backbone, branches, backboneChunk);
+            runner.Validate(model.Origin);
+            return runner;
         }
         catch
         {
@@ -192,32 +186,25 @@ internal sealed class ModelRunner : IDisposable
         return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer[..(int)length], shape);
     }
 
-    private static InferenceSession CreateSession(ZipArchive archive, string graph, string origin, SessionOptions options)
+    private static InferenceSession CreateSession(IModelGraphs model, string graph, SessionOptions options)
     {
-        ZipArchiveEntry entry = archive.GetEntry(graph)
-            ?? throw new SwinFaceModelException($"{origin}: the manifest names graph '{graph}', but the archive has no such entry.");
-
         // ONNX Runtime reads a graph from a file with far less memory than from a managed array (it
         // maps the file, and no 100 MB array lingers on the managed heap), so each graph passes through
-        // a temporary file that is deleted as soon as its session exists.
+        // a temporary file that is deleted as soon as its session exists. The session is created only
+        // after WriteGraph has checked the bytes.
         string temp = Path.Combine(Path.GetTempPath(), $"swinface-{Guid.NewGuid():N}.onnx");
         try
         {
-            using (Stream source = entry.Open())
             using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             {
-                source.CopyTo(target, 1 << 20);
+                model.WriteGraph(graph, target);
             }
 
             return new InferenceSession(temp, options);
         }
         catch (OnnxRuntimeException e)
         {
-            throw new SwinFaceModelException($"{origin}: graph '{graph}' is not a valid ONNX model for this runtime ({e.Message}).", e);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new SwinFaceModelException($"{origin}: graph '{graph}' cannot be read from the archive ({e.Message}).", e);
+            throw new SwinFaceModelException($"{model.Origin}: graph '{graph}' is not a valid ONNX model for this runtime ({e.Message}).", e);
         }
         finally
         {

@@ -43,7 +43,7 @@ public sealed class GoldenTests(GoldenFixture fixture) : IClassFixture<GoldenFix
     {
         foreach ((GoldenSet set, int _) in Sets())
         {
-            using ModelRunner runner = ModelRunner.Open(File.OpenRead(set.ModelPath), set.ModelPath, new Microsoft.ML.OnnxRuntime.SessionOptions());
+            using ModelRunner runner = ModelRunner.Open(set.ModelPath, new Microsoft.ML.OnnxRuntime.SessionOptions());
             float[][] tables = FacePixels.NormalizationTables(runner.Manifest.Mean, runner.Manifest.Std);
             foreach (GoldenFace face in set.Faces)
             {
@@ -69,7 +69,7 @@ public sealed class GoldenTests(GoldenFixture fixture) : IClassFixture<GoldenFix
         // An odd count, so the backbone's last chunk is short of ModelRunner.DefaultBackboneChunk.
         foreach ((GoldenSet set, int _) in Sets())
         {
-            using ModelRunner runner = ModelRunner.Open(File.OpenRead(set.ModelPath), set.ModelPath, new Microsoft.ML.OnnxRuntime.SessionOptions());
+            using ModelRunner runner = ModelRunner.Open(set.ModelPath, new Microsoft.ML.OnnxRuntime.SessionOptions());
             float[][] tables = FacePixels.NormalizationTables(runner.Manifest.Mean, runner.Manifest.Std);
             GoldenFace[] faces = set.Faces.Take(set.Faces.Count - (1 - set.Faces.Count % 2)).ToArray();
             Assert.True(faces.Length % ModelRunner.DefaultBackboneChunk != 0, $"{set.Name}: {faces.Length} faces make whole chunks");
