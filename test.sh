@@ -32,7 +32,11 @@ check() {
   if "$@"; then checks_passed=$((checks_passed + 1)); else checks_failed=$((checks_failed + 1)); status=1; fi
 }
 check /usr/bin/python3 models/export/check_cli.py --model artifacts/full/swinface-full.swinface --golden artifacts/full/golden
+# The structure the C# converter fills in is what the exporter makes now, byte for byte.
+check models/make-structure.sh --check
 check tests/package/check-package.sh
+# The CLI as a .NET tool, installed from a local feed, converting and analysing without Python on PATH.
+check tests/tool/check-tool.sh artifacts/full
 report_check() {
   dotnet run --project samples/SwinFace.Cli -c Release -- analyze --model models/testdata/swinface-tiny.swinface \
     --report artifacts/report.html ../shared/testdata/photos models/testimages/astronaut.png >/dev/null &&

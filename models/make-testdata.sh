@@ -9,3 +9,5 @@ trap 'rm -rf "$tmp"' EXIT
   --checkpoint "$tmp/tiny.pt" --out models/testdata/swinface-tiny.swinface
 rm -rf models/testdata/golden-tiny
 /usr/bin/python3 models/export/golden.py --checkpoint "$tmp/tiny.pt" --out models/testdata/golden-tiny --count 4
+# Small real and hostile PyTorch checkpoints for the C# checkpoint reader's tests.
+/usr/bin/python3 models/export/checkpoint_fixtures.py --out models/testdata/checkpoints

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Runs the sample CLI on golden faces and compares its JSON with the PyTorch outputs in golden.json.
 
-Usage: /usr/bin/python3 models/export/check_cli.py --model MODEL --golden DIR
+Usage: /usr/bin/python3 models/export/check_cli.py --model MODEL --golden DIR [--cli EXE --path PATH]
+
+By default it runs the sample CLI with `dotnet run`. With --cli it runs that executable instead (the
+installed `swinface` tool), with PATH set to --path and nothing else of this environment, so a check
+can prove that the tool needs no Python.
 
 Tolerances: probabilities, age and the unit embedding within 1e-4 absolute; embedding cosine at
 least 0.99999; embeddingNorm within 1e-4 relative. Exits 1 on the first face that is out of bounds.
@@ -34,13 +38,20 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True)
     p.add_argument("--golden", required=True)
+    p.add_argument("--cli", help="an installed swinface executable to run instead of `dotnet run`")
+    p.add_argument("--path", help="with --cli: the PATH it runs with")
     args = p.parse_args(argv)
     golden = json.load(open(os.path.join(args.golden, "golden.json")))
     images = [os.path.join(args.golden, f["image"]) for f in golden["faces"]]
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    cmd = ["dotnet", "run", "--project", os.path.join(root, "samples", "SwinFace.Cli"), "-c", "Release",
-           "--", "analyze", "--aligned", "--model", args.model, "--json", *images]
-    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout
+    analyze = ["analyze", "--aligned", "--model", args.model, "--json", *images]
+    if args.cli:
+        env = {"PATH": args.path or "", "HOME": os.environ.get("HOME", "/tmp")}
+        env.update({k: v for k, v in os.environ.items() if k.startswith("DOTNET_")})
+        out = subprocess.run([args.cli, *analyze], check=True, stdout=subprocess.PIPE, env=env).stdout
+    else:
+        cmd = ["dotnet", "run", "--project", os.path.join(root, "samples", "SwinFace.Cli"), "-c", "Release", "--", *analyze]
+        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout
     doc = json.loads(out)
     worst = 0.0
     for face, image in zip(golden["faces"], doc["images"]):

@@ -5,6 +5,7 @@ Run: /usr/bin/python3 -m unittest discover -s models/export -p 'test_*.py'
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -107,7 +108,11 @@ class ExportTest(unittest.TestCase):
                 names = z.namelist()
                 manifest = json.loads(z.read("manifest.json"))
                 self.assertTrue(all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist()))
-            self.assertEqual(["manifest.json", "backbone.onnx"] + [f"branch{i:02d}.onnx" for i in range(11)], names)
+            self.assertEqual(["backbone.onnx"] + [f"branch{i:02d}.onnx" for i in range(11)] + ["manifest.json"], names)
+            with zipfile.ZipFile(out) as z:
+                digests = [manifest["backbone"]["sha256"]] + [b["sha256"] for b in manifest["branches"]]
+                self.assertEqual([hashlib.sha256(z.read(n)).hexdigest() for n in names[:-1]], digests)
+            self.assertEqual("fp32", manifest["precision"])
             self.assertEqual(42, sum(len(b["heads"]) for b in manifest["branches"]))
             self.assertEqual("random-init seed 3", manifest["source"])
             self.assertEqual("Male", manifest["branches"][0]["heads"][0]["attribute"])

@@ -23,7 +23,7 @@ internal static class AnalyzeCommand
 
     private static readonly Option<string> Model = new("--model")
     {
-        Description = "Path of a .swinface model file.",
+        Description = "Path of a .swinface model file, or of the authors' checkpoint (converted while it loads).",
         Required = true,
     };
 

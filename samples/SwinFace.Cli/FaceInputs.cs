@@ -21,7 +21,7 @@ internal static class FaceInputs
         "No verdict: SwinFace publishes no verification threshold, and none is invented here; " +
         "`calibrate --pairs pairs.csv --save-threshold` measures one for this model (or pass --threshold).";
 
-    public static Option<string> ModelOption() => new("--model") { Description = "Path of a .swinface model file.", Required = true };
+    public static Option<string> ModelOption() => new("--model") { Description = "Path of a .swinface model file, or of the authors' checkpoint (converted while it loads).", Required = true };
 
     public static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON document instead of text." };
 

@@ -12,6 +12,11 @@ if (args.Length > 0 && args[0] == SettingsComparison.Option)
     return SettingsComparison.Run(args);
 }
 
+if (args.Length > 0 && args[0] == LoadComparison.Option)
+{
+    return LoadComparison.Run(args);
+}
+
 if (args.Length > 0 && args[0] == SessionCache.Option)
 {
     return SessionCache.Run();

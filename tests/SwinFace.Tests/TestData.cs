@@ -11,6 +11,12 @@ internal static class TestData
 
     public static string TinyGolden => Path.Combine(RepoRoot, "models", "testdata", "golden-tiny");
 
+    /// <summary>A small checkpoint of <c>models/testdata/checkpoints/</c>, written by <c>checkpoint_fixtures.py</c>.</summary>
+    public static string Checkpoint(string name) => Path.Combine(RepoRoot, "models", "testdata", "checkpoints", name);
+
+    /// <summary>The folder of the full-size seeded checkpoint and its exports, or <see langword="null"/> when <c>SWINFACE_FULL_DIR</c> is not set.</summary>
+    public static string? FullDir => Environment.GetEnvironmentVariable("SWINFACE_FULL_DIR") is { Length: > 0 } d ? d : null;
+
     /// <summary>The shared real photos (faces counted in their README).</summary>
     public static string SharedPhoto(string name) => Path.Combine(RepoRoot, "..", "shared", "testdata", "photos", name);
 
