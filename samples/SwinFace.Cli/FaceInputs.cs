@@ -48,18 +48,6 @@ internal static class FaceInputs
         return option;
     }
 
-    /// <summary>The id a gallery records for a model: the SHA-256 of its file.</summary>
-    public static string ModelId(string modelPath)
-    {
-        if (!File.Exists(modelPath))
-        {
-            throw new FileNotFoundException($"SwinFace model file not found: {modelPath}", modelPath);
-        }
-
-        using FileStream stream = File.OpenRead(modelPath);
-        return "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
-    }
-
     /// <summary>Loads a gallery and refuses it when it records another model: its scores would mean nothing.</summary>
     public static FaceGallery LoadGallery(string path, string modelId)
     {

@@ -48,9 +48,8 @@ internal static class GalleryCommands
             try
             {
                 FaceInputs.RequireFiles(parse.GetValue(photos)!);
-                string modelId = FaceInputs.ModelId(parse.GetValue(model)!);
-                using FaceGallery faces = File.Exists(path) ? FaceInputs.LoadGallery(path, modelId) : new FaceGallery(modelId);
                 using FaceAnalyzer analyzer = FaceAnalyzer.Create(parse.GetValue(model)!);
+                using FaceGallery faces = File.Exists(path) ? FaceInputs.LoadGallery(path, analyzer.ModelId) : new FaceGallery(analyzer.ModelId);
                 Cli.WarnIfUntrained(analyzer);
                 float[][] embeddings = [.. parse.GetValue(photos)!.Select(photo => FaceInputs.ReadLargest(analyzer, photo, parse.GetValue(aligned)).Embedding)];
                 try

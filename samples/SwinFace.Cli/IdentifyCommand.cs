@@ -51,8 +51,8 @@ internal static class IdentifyCommand
         {
             FaceInputs.RequireFiles(parse.GetValue(Photos)!);
             string modelPath = parse.GetValue(Model)!;
-            using FaceGallery gallery = FaceInputs.LoadGallery(parse.GetValue(Gallery)!, FaceInputs.ModelId(modelPath));
             using FaceAnalyzer analyzer = FaceAnalyzer.Create(modelPath);
+            using FaceGallery gallery = FaceInputs.LoadGallery(parse.GetValue(Gallery)!, analyzer.ModelId);
             Cli.WarnIfUntrained(analyzer);
             ThresholdChoice? threshold = ThresholdChoice.Resolve(parse.GetValue(Threshold), modelPath);
             int top = parse.GetValue(Top);

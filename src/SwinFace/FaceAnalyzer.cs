@@ -55,6 +55,7 @@ public sealed class FaceAnalyzer : IDisposable
         ModelName = runner.Manifest.Name;
         ModelVersion = runner.Manifest.Version;
         ModelSource = runner.Manifest.Source;
+        ModelId = runner.ModelId;
     }
 
     /// <summary>Gets the number of model runs so far (batches); for tests and diagnostics.</summary>
@@ -65,6 +66,14 @@ public sealed class FaceAnalyzer : IDisposable
 
     /// <summary>Gets the model's version from its manifest, such as <c>swin_t-1</c>.</summary>
     public string ModelVersion { get; }
+
+    /// <summary>
+    /// Gets the model's identity: <c>sha256:</c> and the SHA-256 of its manifest, which records the SHA-256 of every graph.
+    /// It is the same whether the analyzer was created from the authors' checkpoint or from the model file converted
+    /// from it, and it differs for other weights or another precision. Galleries and stored embeddings should record
+    /// it: similarities between embeddings of different models mean nothing.
+    /// </summary>
+    public string ModelId { get; }
 
     /// <summary>Gets where the model's weights came from, as the exporter recorded it (a checkpoint's SHA-256, or a random seed).</summary>
     public string ModelSource { get; }

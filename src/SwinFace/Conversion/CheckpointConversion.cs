@@ -14,6 +14,7 @@ internal sealed class CheckpointConversion : IModelGraphs
 {
     private readonly ModelStructure _structure;
     private readonly SwinFaceCheckpoint _checkpoint;
+    private readonly Dictionary<string, string> _digests = new(StringComparer.Ordinal);
 
     private CheckpointConversion(ModelStructure structure, SwinFaceCheckpoint checkpoint, string source)
     {
@@ -29,6 +30,10 @@ internal sealed class CheckpointConversion : IModelGraphs
     public ModelManifest Manifest { get; }
 
     public string Origin => _checkpoint.Origin;
+
+    public string ModelId => _digests.Count == _structure.Graphs.Count
+        ? ModelManifest.Id(ModelManifest.Write(_structure.Manifest, Source, _digests))
+        : throw new InvalidOperationException("The model's identity is known once every graph has been written.");
 
     /// <summary>Reads and strictly checks a checkpoint.</summary>
     /// <exception cref="SwinFaceModelException">The bytes are not the authors' checkpoint format, or not the official architecture.</exception>
@@ -54,8 +59,14 @@ internal sealed class CheckpointConversion : IModelGraphs
         zip.Finish();
     }
 
-    public void WriteGraph(string name, Stream destination) =>
-        WriteGraph(_structure.Graphs.FirstOrDefault(g => g.Name == name) ?? throw new SwinFaceModelException($"{Origin}: no graph '{name}' in the structure."), destination);
+    public void WriteGraph(string name, Stream destination)
+    {
+        GraphStructure graph = _structure.Graphs.FirstOrDefault(g => g.Name == name) ?? throw new SwinFaceModelException($"{Origin}: no graph '{name}' in the structure.");
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hashing = new HashingStream(destination, sha);
+        WriteGraph(graph, hashing);
+        _digests[name] = Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
 
     private void WriteGraph(GraphStructure graph, Stream destination) =>
         graph.Weights.Write(destination, (slot, data) => Fill(graph, slot, MemoryMarshal.Cast<byte, float>(data)));

@@ -11,6 +11,12 @@ internal interface IModelGraphs
     string Origin { get; }
 
     /// <summary>
+    /// Gets the model's identity, <c>sha256:</c> and the SHA-256 of its manifest with every graph's SHA-256 in it:
+    /// the same for a checkpoint and for the model file converted from it. Known once every graph has been written.
+    /// </summary>
+    string ModelId { get; }
+
+    /// <summary>
     /// Writes one graph's ONNX bytes. It returns only once they are known to be right; otherwise it throws
     /// a <see cref="SwinFaceModelException"/>, so nothing is handed to ONNX Runtime before it is checked.
     /// </summary>
@@ -28,13 +34,16 @@ internal sealed class ModelFile : IModelGraphs
     private const long MaxManifestBytes = 1 << 20;
     private readonly StoredZip _archive;
 
-    private ModelFile(StoredZip archive, ModelManifest manifest)
+    private ModelFile(StoredZip archive, ModelManifest manifest, string modelId)
     {
         _archive = archive;
         Manifest = manifest;
+        ModelId = modelId;
     }
 
     public ModelManifest Manifest { get; }
+
+    public string ModelId { get; }
 
     public string Origin => _archive.Origin;
 
@@ -47,7 +56,8 @@ internal sealed class ModelFile : IModelGraphs
     {
         StoredZip.Entry entry = archive.Find(ModelManifest.EntryName)
             ?? throw new SwinFaceModelException($"{archive.Origin}: expected a '{ModelManifest.EntryName}' entry in the model archive, found entries [{string.Join(", ", archive.Entries.Select(e => e.Name))}].");
-        return new ModelFile(archive, ModelManifest.Read(archive.ReadAll(entry, MaxManifestBytes), archive.Origin, requireDigests: true));
+        byte[] json = archive.ReadAll(entry, MaxManifestBytes);
+        return new ModelFile(archive, ModelManifest.Read(json, archive.Origin, requireDigests: true), ModelManifest.Id(json));
     }
 
     public void WriteGraph(string name, Stream destination)

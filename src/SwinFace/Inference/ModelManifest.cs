@@ -188,6 +188,9 @@ internal sealed class ModelManifest
         }
     }
 
+    /// <summary>The identity of a model: <c>sha256:</c> and the SHA-256 of its manifest's bytes, which hold every graph's SHA-256.</summary>
+    public static string Id(ReadOnlySpan<byte> manifest) => "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(manifest));
+
     /// <summary>
     /// Writes a manifest from a template: the structure's, with <c>source</c> and every graph's
     /// <c>sha256</c> filled in. The bytes are those of the Python exporter's

@@ -50,6 +50,9 @@ internal sealed class ModelRunner : IDisposable
 
     public ModelManifest Manifest { get; }
 
+    /// <summary>Gets the model's identity (<see cref="IModelGraphs.ModelId"/>).</summary>
+    public required string ModelId { get; init; }
+
     /// <summary>Opens a model file or checkpoint by path; for tests and benchmarks.</summary>
     /// <exception cref="SwinFaceModelException">The file is not a usable SwinFace model.</exception>
     public static ModelRunner Open(string path, SessionOptions options, int backboneChunk = DefaultBackboneChunk)
@@ -75,7 +78,7 @@ internal sealed class ModelRunner : IDisposable
                 sessions.Add(branches[b]);
             }
 
-            var runner = new ModelRunner(manifest, backbone, branches, backboneChunk);
+            var runner = new ModelRunner(manifest, backbone, branches, backboneChunk) { ModelId = model.ModelId };
             runner.Validate(model.Origin);
             return runner;
         }

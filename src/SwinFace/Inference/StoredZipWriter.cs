@@ -44,7 +44,8 @@ internal sealed class StoredZipWriter
         _stream.Write(header);
         _stream.Write(nameBytes);
 
-        using var entry = new HashingStream(_stream);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var entry = new HashingStream(_stream, sha);
         write(entry);
         long size = entry.Length;
         if (size >= uint.MaxValue)
@@ -59,7 +60,7 @@ internal sealed class StoredZipWriter
         _stream.Write(header);
         _stream.Position = end;
         _written.Add((nameBytes, offset, crc, size));
-        return entry.Sha256Hex();
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     /// <summary>Writes the central directory and the end record.</summary>
@@ -107,59 +108,5 @@ internal sealed class StoredZipWriter
         BinaryPrimitives.WriteUInt32LittleEndian(header[18..], size);
         BinaryPrimitives.WriteUInt32LittleEndian(header[22..], size);
         BinaryPrimitives.WriteUInt16LittleEndian(header[26..], (ushort)nameLength);
-    }
-
-    /// <summary>Passes writes through to the archive while counting them and hashing them (CRC-32 and SHA-256).</summary>
-    private sealed class HashingStream(Stream inner) : Stream
-    {
-        private readonly Crc32 _crc = new();
-        private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        private long _length;
-
-        public uint Crc => _crc.GetCurrentHashAsUInt32();
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => _length;
-
-        public override long Position
-        {
-            get => _length;
-            set => throw new NotSupportedException();
-        }
-
-        public string Sha256Hex() => Convert.ToHexStringLower(_sha.GetHashAndReset());
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            _crc.Append(buffer);
-            _sha.AppendData(buffer);
-            inner.Write(buffer);
-            _length += buffer.Length;
-        }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Flush() => inner.Flush();
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                _sha.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 }

@@ -50,6 +50,7 @@ public sealed class CheckpointConverterTests : IDisposable
         using FaceAnalyzer fromCheckpoint = FaceAnalyzer.Create(Path.Combine(full, "checkpoint.pt"));
         using FaceAnalyzer fromFile = FaceAnalyzer.Create(Path.Combine(full, "swinface-full.swinface"));
         Assert.Equal(fromFile.ModelSource, fromCheckpoint.ModelSource);
+        Assert.Equal(fromFile.ModelId, fromCheckpoint.ModelId);
         byte[] face = File.ReadAllBytes(Path.Combine(full, "golden", "face_00.png"));
         using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(face);
         SwinFace.Analysis.FaceAnalysis a = fromCheckpoint.Analyze(image), b = fromFile.Analyze(image);
@@ -65,6 +66,11 @@ public sealed class CheckpointConverterTests : IDisposable
         CheckpointConverter.Convert(TestData.Checkpoint("official.pt"), output);
         using FaceAnalyzer analyzer = FaceAnalyzer.Create(output);
         Assert.Equal("swin_t-1", analyzer.ModelVersion);
+        using FaceAnalyzer direct = FaceAnalyzer.Create(TestData.Checkpoint("official.pt"));
+        Assert.Equal(analyzer.ModelId, direct.ModelId);
+        using FaceAnalyzer tiny = FaceAnalyzer.Create(TestData.TinyModel);
+        Assert.NotEqual(analyzer.ModelId, tiny.ModelId);
+        Assert.Matches("^sha256:[0-9a-f]{64}$", tiny.ModelId);
         using var face = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(112, 112);
         Assert.Equal(512, analyzer.Analyze(face, SwinFace.Analysis.FaceTasks.Identity).Embedding!.Length);
     }
