@@ -1,0 +1,52 @@
+using System.Text;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SwinFace.Imaging;
+using SwinFace.Recognition;
+
+namespace SwinFace.Fuzz;
+
+/// <summary>
+/// Every fuzz target. Adding one is one entry in <see cref="All"/> and one method below, plus a folder of
+/// small seed files, <c>tests/SwinFace.Fuzz/seeds/NAME/</c>: <c>tests/fuzz/fuzz.sh</c>, CI and the
+/// regression tests pick it up from there. See FUZZING.md.
+/// </summary>
+internal static class FuzzTargets
+{
+    /// <summary>A fixed model SHA-256 for the threshold sidecar; the seeds name it, so mutations reach past the check.</summary>
+    internal const string ThresholdModelSha256 = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    public static readonly IReadOnlyList<FuzzTarget> All =
+    [
+        new("photo", Photo, typeof(SwinFaceImageException)),
+        new("gallery", Gallery, typeof(InvalidDataException)),
+        new("pairs", Pairs, typeof(FormatException)),
+        new("threshold", Threshold, typeof(InvalidDataException)),
+    ];
+
+    public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
+
+    /// <summary>The decoder of <see cref="FaceAnalyzer.AnalyzePhoto(byte[], Analysis.FaceTasks, bool)"/>, with the analyzer's default pixel limit.</summary>
+    private static void Photo(byte[] input)
+    {
+        using Image<Rgb24> image = PhotoLoader.Default.Load(new MemoryStream(input, writable: false), "fuzz input");
+    }
+
+    /// <summary><see cref="FaceGallery.Load(string)"/>, from memory instead of a file.</summary>
+    private static void Gallery(byte[] input)
+    {
+        using FaceGallery gallery = GalleryFile.Read(new MemoryStream(input, writable: false), "fuzz input");
+        if (gallery.Count > 0)
+        {
+            float[] probe = new float[FaceGallery.Dimension];
+            probe[0] = 1;
+            _ = gallery.Search(probe, 3);
+        }
+    }
+
+    private static void Pairs(byte[] input) =>
+        PairsCsv.Read(new StringReader(Encoding.UTF8.GetString(input)));
+
+    private static void Threshold(byte[] input) =>
+        ThresholdStore.Parse(input, "fuzz.threshold.json", "fuzz.swinface", ThresholdModelSha256);
+}
