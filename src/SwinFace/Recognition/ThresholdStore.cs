@@ -111,7 +111,7 @@ public static class ThresholdStore
                 throw new InvalidDataException($"{path} is not a SwinFace threshold file (expected \"format\": \"{Format}\").");
             }
 
-            if (!root.TryGetProperty("version", out JsonElement version) || !version.TryGetInt32(out int v) || v != Version)
+            if (!root.TryGetProperty("version", out JsonElement version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out int v) || v != Version)
             {
                 throw new InvalidDataException($"Threshold file {path} has an unsupported version; this library reads version {Version}.");
             }
@@ -173,7 +173,20 @@ public static class ThresholdStore
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw new InvalidDataException($"Threshold file {path}: \"{name}\" is not a string.");
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            throw new InvalidDataException($"Threshold file {path}: \"{name}\" is not a string.");
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The JSON reader accepts any bytes inside quotes; turning them into a string checks the UTF-8.
+            throw new InvalidDataException($"Threshold file {path}: \"{name}\" is not valid UTF-8.", e);
+        }
     }
 
     private static double Number(JsonElement root, string name, string path) =>
