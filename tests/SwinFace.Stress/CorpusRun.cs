@@ -35,7 +35,7 @@ internal static class CorpusRun
             byte[] bytes = File.ReadAllBytes(Path.Combine(dir, e.File));
             var clock = Stopwatch.StartNew();
             Task<PhotoAnalysis> work = Task.Factory.StartNew(() => analyzer.AnalyzePhoto(bytes, FaceTasks.Identity), TaskCreationOptions.LongRunning);
-            if (!work.Wait(TimeSpan.FromSeconds(secondsPerFile)) && !work.IsCompleted)
+            if (!((IAsyncResult)work).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(secondsPerFile)))
             {
                 Console.WriteLine($"FAIL {e.File}: still running after {secondsPerFile} s (a hang)");
                 Console.Out.Flush();

@@ -41,8 +41,11 @@ internal static class ImageIntegrity
         return null;
     }
 
-    /// <summary>The frames and canvas size of an animated WebP, or <see langword="null"/> for any other file.</summary>
-    public static (int Frames, int Width, int Height)? WebpAnimation(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// The first frame of an animated WebP as a still WebP file, or <see langword="null"/> for any other file.
+    /// ImageSharp 2 decodes no animated WebP; the first frame is the photo, as for GIF and TIFF.
+    /// </summary>
+    public static byte[]? FirstWebpFrame(ReadOnlySpan<byte> data)
     {
         if (data.Length < 30 || !data[..4].SequenceEqual("RIFF"u8) || !data[8..12].SequenceEqual("WEBP"u8) || !data[12..16].SequenceEqual("VP8X"u8)
             || (data[20] & 0x02) == 0)
@@ -50,21 +53,54 @@ internal static class ImageIntegrity
             return null;
         }
 
-        int width = 1 + (data[24] | (data[25] << 8) | (data[26] << 16));
-        int height = 1 + (data[27] | (data[28] << 8) | (data[29] << 16));
-        int frames = 0;
         for (long at = 12; at + 8 <= data.Length;)
         {
-            uint size = BinaryPrimitives.ReadUInt32LittleEndian(data[(int)(at + 4)..]);
+            long size = BinaryPrimitives.ReadUInt32LittleEndian(data[(int)(at + 4)..]);
             if (data.Slice((int)at, 4).SequenceEqual("ANMF"u8))
             {
-                frames++;
+                // 16 bytes of placement and timing, then the frame's own ALPH, VP8 or VP8L chunks.
+                long start = at + 8 + 16;
+                long end = Math.Min(data.Length, at + 8 + size);
+                if (start >= end)
+                {
+                    return null;
+                }
+
+                ReadOnlySpan<byte> frame = data[(int)start..(int)end];
+                bool alpha = frame.Length >= 4 && frame[..4].SequenceEqual("ALPH"u8);
+                int width = 1 + (data[(int)at + 14] | (data[(int)at + 15] << 8) | (data[(int)at + 16] << 16));
+                int height = 1 + (data[(int)at + 17] | (data[(int)at + 18] << 8) | (data[(int)at + 19] << 16));
+                byte[] still = new byte[12 + (alpha ? 18 : 0) + frame.Length];
+                "RIFF"u8.CopyTo(still);
+                BinaryPrimitives.WriteUInt32LittleEndian(still.AsSpan(4), (uint)(still.Length - 8));
+                "WEBP"u8.CopyTo(still.AsSpan(8));
+                int body = 12;
+                if (alpha)
+                {
+                    // A lossy frame with an alpha chunk needs the extended header that announces it.
+                    "VP8X"u8.CopyTo(still.AsSpan(12));
+                    BinaryPrimitives.WriteUInt32LittleEndian(still.AsSpan(16), 10);
+                    still[20] = 0x10;
+                    WriteUInt24(still.AsSpan(24), width - 1);
+                    WriteUInt24(still.AsSpan(27), height - 1);
+                    body = 30;
+                }
+
+                frame.CopyTo(still.AsSpan(body));
+                return still;
             }
 
-            at += 8L + size + (size & 1);
+            at += 8 + size + (size & 1);
         }
 
-        return (frames, width, height);
+        return null;
+    }
+
+    private static void WriteUInt24(Span<byte> destination, int value)
+    {
+        destination[0] = (byte)value;
+        destination[1] = (byte)(value >> 8);
+        destination[2] = (byte)(value >> 16);
     }
 
     private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];

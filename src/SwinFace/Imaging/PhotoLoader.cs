@@ -14,7 +14,8 @@ internal sealed record DecodedPhoto(Image<Rgb24> Image, ImageDamage? Damage);
 
 /// <summary>
 /// Decodes photos safely: dimensions are checked from the header before any pixel is decoded, the
-/// decoder's allocations are capped, only the first frame of an animation is decoded, EXIF orientation is
+/// decoder's allocations are capped, only the first frame of an animation (GIF, WebP) or the first page of
+/// a TIFF is decoded, EXIF orientation is
 /// applied, and transparency is flattened onto white. Grayscale, palette, 16-bit and CMYK images all come
 /// out as 8-bit RGB. JPEGs go through libjpeg-turbo when it is installed (<see cref="TurboJpeg"/>), so
 /// their pixels equal OpenCV's. A file that decodes but is damaged (cut short, or with data the decoder
@@ -38,6 +39,8 @@ internal sealed class PhotoLoader(long maxPixels, bool acceptDamaged)
     public DecodedPhoto Load(Stream stream, string name)
     {
         byte[] data = ReadAll(stream, name);
+        string? truncation = ImageIntegrity.FindTruncation(data);
+        data = ImageIntegrity.FirstWebpFrame(data) ?? data;
         IImageInfo? info;
         try
         {
@@ -58,13 +61,6 @@ internal sealed class PhotoLoader(long maxPixels, bool acceptDamaged)
             throw new SwinFaceImageException($"{name}: {info.Width} x {info.Height} pixels is over the limit of {maxPixels:N0} pixels (FaceAnalyzerOptions.MaxImagePixels).");
         }
 
-        if (ImageIntegrity.WebpAnimation(data) is { Frames: > 1 } animation && (long)info.Width * info.Height * animation.Frames > maxPixels)
-        {
-            // ImageSharp decodes every frame of an animated WebP, and a few bytes can repeat a large frame thousands of times.
-            throw new SwinFaceImageException($"{name}: an animated WebP of {animation.Frames:N0} frames of {info.Width} x {info.Height} pixels, {(long)info.Width * info.Height * animation.Frames:N0} pixels in all, is over the limit of {maxPixels:N0} pixels (FaceAnalyzerOptions.MaxImagePixels).");
-        }
-
-        string? truncation = ImageIntegrity.FindTruncation(data);
         string? warning = null;
         Image<Rgb24> rgb;
         if (TurboJpeg.IsAvailable && TurboJpeg.TryDecode(data, maxPixels) is { } jpeg)
