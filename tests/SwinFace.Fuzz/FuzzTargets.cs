@@ -10,7 +10,9 @@ namespace SwinFace.Fuzz;
 /// <summary>
 /// Every fuzz target. Adding one is one entry in <see cref="All"/> and one method below, plus a folder of
 /// small seed files, <c>tests/SwinFace.Fuzz/seeds/NAME/</c>: <c>tests/fuzz/fuzz.sh</c>, CI and the
-/// regression tests pick it up from there. See FUZZING.md.
+/// regression tests pick it up from there. See FUZZING.md. Nothing here may call into SwinFace before a
+/// target runs (no static fields that construct SwinFace types): the instrumented library crashes when
+/// called before SharpFuzz has mapped its coverage memory.
 /// </summary>
 internal static class FuzzTargets
 {
@@ -27,13 +29,16 @@ internal static class FuzzTargets
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
 
-    /// <summary>The analyzer's default pixel limit, with damaged photos decoded so their damage is assessed too.</summary>
-    private static readonly PhotoLoader Loader = new(new FaceAnalyzerOptions().MaxImagePixels, acceptDamaged: true);
+    /// <summary>
+    /// The analyzer's default pixel limit, with damaged photos decoded so their damage is assessed too.
+    /// Created on first use: instrumented code must not run before SharpFuzz has set up its shared memory.
+    /// </summary>
+    private static readonly Lazy<PhotoLoader> Loader = new(() => new(new FaceAnalyzerOptions().MaxImagePixels, acceptDamaged: true));
 
     /// <summary>The decoder of <see cref="FaceAnalyzer.AnalyzePhoto(byte[], Analysis.FaceTasks, bool)"/>: everything before face detection.</summary>
     private static void Photo(byte[] input)
     {
-        using Image<Rgb24> image = Loader.Load(new MemoryStream(input, writable: false), "fuzz input").Image;
+        using Image<Rgb24> image = Loader.Value.Load(new MemoryStream(input, writable: false), "fuzz input").Image;
     }
 
     /// <summary>

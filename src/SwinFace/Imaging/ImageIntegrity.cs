@@ -276,6 +276,6 @@ internal static class ImageIntegrity
 
         long stride = (((long)width * bits) + 31) / 32 * 4;
         long needed = offset + (stride * Math.Abs((long)height));
-        return needed > d.Length ? Ends(d.Length, string.Create(CultureInfo.InvariantCulture, $"but its {width} x {Math.Abs(height)} pixels need {needed:N0}")) : null;
+        return needed > d.Length ? Ends(d.Length, string.Create(CultureInfo.InvariantCulture, $"but its {width} x {Math.Abs((long)height)} pixels need {needed:N0}")) : null;
     }
 }
