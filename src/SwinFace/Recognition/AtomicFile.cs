@@ -10,6 +10,16 @@ namespace SwinFace.Recognition;
 /// </remarks>
 internal static class AtomicFile
 {
+    /// <summary>
+    /// How the writer holds its temporary file: locked against every other open, RemoveLeftovers' included,
+    /// and still renamable while open. On Unix, FileShare.None takes an exclusive flock and a rename needs no
+    /// sharing; on Windows the OS enforces sharing itself, and a rename of an open file needs FileShare.Delete.
+    /// (On Unix, FileShare.Delete takes no lock at all: a concurrent save would delete a live writer's file.)
+    /// </summary>
+    private static readonly Lock CleanupLock = new();
+
+    internal static readonly FileShare WriterShare = OperatingSystem.IsWindows() ? FileShare.Delete : FileShare.None;
+
     /// <summary>Writes the content to a temporary file, flushes it to disk, then renames it over the target.</summary>
     /// <exception cref="IOException">The folder cannot be written, or the disk is full; the target is unchanged.</exception>
     public static void Write(string path, Action<FileStream> write)
@@ -17,22 +27,45 @@ internal static class AtomicFile
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full)!;
         string name = Path.GetFileName(full);
-        RemoveLeftovers(folder, name);
-        string temp = Path.Combine(folder, $".{name}.{Guid.NewGuid():N}.tmp");
+        string temp = string.Empty;
         try
         {
-            // FileShare.Delete lets the file be renamed while open (Windows needs it; Linux allows it anyway),
-            // and any open by this process locks it (flock on Unix) against RemoveLeftovers in another one.
-            using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.Delete, 1 << 16);
+            using FileStream stream = CreateTemporary(folder, name, out temp);
             write(stream);
             stream.Flush(flushToDisk: true);
             File.Move(temp, full, overwrite: true);
         }
         finally
         {
-            if (File.Exists(temp))
+            if (temp.Length > 0 && File.Exists(temp))
             {
                 File.Delete(temp);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes the leftovers of killed writers and creates this save's temporary file, locked. Within the
+    /// process the two steps run under one lock, so a cleanup never takes a file that another thread has
+    /// just created and not yet locked; across processes that window is a few microseconds, and a save that
+    /// hits it tries a new name.
+    /// </summary>
+    private static FileStream CreateTemporary(string folder, string name, out string temp)
+    {
+        lock (CleanupLock)
+        {
+            RemoveLeftovers(folder, name);
+            for (int attempt = 1; ; attempt++)
+            {
+                temp = Path.Combine(folder, $".{name}.{Guid.NewGuid():N}.tmp");
+                try
+                {
+                    return new FileStream(temp, FileMode.CreateNew, FileAccess.Write, WriterShare, 1 << 16);
+                }
+                catch (IOException) when (attempt < 3 && File.Exists(temp))
+                {
+                    // Another process's cleanup locked the new file before this one could: it deletes it.
+                }
             }
         }
     }

@@ -18,7 +18,7 @@ public sealed class AtomicFileTests : IDisposable
         string other = Path.Combine(_dir, $".other.gallery.{Guid.NewGuid():N}.tmp");
         File.WriteAllText(killed, "half a gallery");
         File.WriteAllText(other, "another file's");
-        using (var writer = new FileStream(live, FileMode.CreateNew, FileAccess.Write, FileShare.Delete))
+        using (var writer = new FileStream(live, FileMode.CreateNew, FileAccess.Write, AtomicFile.WriterShare))
         {
             AtomicFile.Write(target, s => s.Write("new"u8));
 
