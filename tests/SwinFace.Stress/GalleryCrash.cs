@@ -107,7 +107,8 @@ internal static class GalleryCrash
             if (saving > saved)
             {
                 midSave++;
-                keptOld += found == saved ? 1 : 0;
+                // The old content: the last generation saved, by this saver or (before its first save) by the one killed before it.
+                keptOld += found != saving ? 1 : 0;
                 gotNew += found == saving ? 1 : 0;
             }
 
