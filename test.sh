@@ -44,6 +44,12 @@ report_check() {
 }
 check report_check
 
+# Hardening (tests/hardening/run.sh): the hostile corpus, a short soak, SIGKILLed gallery saves, a full
+# disk, and every fuzz target for a short while.
+for hardening in corpus soak kill disk-full fuzz; do
+  check tests/hardening/run.sh "$hardening"
+done
+
 # One plain summary line over all test assemblies and the end-to-end checks.
 read -r passed failed skipped < <(awk '/^(Passed|Failed)!/ {
     for (i = 1; i <= NF; i++) { v = $(i+1); sub(",", "", v)

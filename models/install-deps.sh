@@ -4,11 +4,12 @@
 # data, OpenBLAS for PyTorch timings, and libjpeg-turbo's TurboJPEG for the library's JPEG decoding.
 set -euo pipefail
 py=/usr/bin/python3
-if [ -x "$py" ] && "$py" -c 'import torch, onnx, cv2' 2>/dev/null && ldconfig -p | grep -q libturbojpeg.so.0; then
+if [ -x "$py" ] && "$py" -c 'import torch, onnx, cv2, PIL' 2>/dev/null && ldconfig -p | grep -q libturbojpeg.so.0 && command -v afl-fuzz >/dev/null; then
   exit 0
 fi
 # libturbojpeg0: the library decodes JPEGs with libjpeg-turbo, as OpenCV does, when it is installed.
-pkgs="python3-torch python3-onnx python3-opencv libopenblas0-pthread libturbojpeg0"
+# python3-pil and afl++: the hostile image corpus and the fuzzers (tests/hardening, tests/fuzz).
+pkgs="python3-torch python3-onnx python3-opencv python3-pil afl++ libopenblas0-pthread libturbojpeg0"
 if [ "$(id -u)" -ne 0 ]; then
   echo "error: missing Python packages for $py; run as root: apt-get install -y $pkgs" >&2
   exit 1

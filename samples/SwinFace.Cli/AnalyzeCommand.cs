@@ -94,7 +94,13 @@ internal static class AnalyzeCommand
         try
         {
             List<string> files = ResolveImages(parseResult.GetValue(Images)!);
-            using FaceAnalyzer analyzer = FaceAnalyzer.Create(parseResult.GetValue(Model)!, new FaceAnalyzerOptions { IntraOpThreads = parseResult.GetValue(Threads) });
+            using FaceAnalyzer analyzer = FaceAnalyzer.Create(parseResult.GetValue(Model)!, new FaceAnalyzerOptions
+            {
+                IntraOpThreads = parseResult.GetValue(Threads),
+
+                // A person reads the output: a damaged photo is analysed as far as it decoded, and flagged in every output.
+                AnalyzeDamagedPhotos = true,
+            });
             Cli.WarnIfUntrained(analyzer);
             if (cropDir is not null)
             {
@@ -117,6 +123,11 @@ internal static class AnalyzeCommand
             {
                 HtmlReport.Write(report, analyzer.ModelName, analyzer.ModelVersion, analyzer.ModelSource, results, aligned);
                 Console.Error.WriteLine($"report: {report}");
+            }
+
+            foreach (ImageResult damaged in results.Where(r => r.Damage is not null))
+            {
+                Console.Error.WriteLine($"warning: {damaged.File}: damaged: {damaged.Damage!.Message}");
             }
 
             foreach (ImageResult failed in results.Where(r => r.Error is not null))
@@ -168,7 +179,7 @@ internal static class AnalyzeCommand
                 faces.Add(new FaceResult(face.Analysis, face.Detection, face.SourceSize, crop, png));
             }
 
-            results.Add(new ImageResult(photo.Path, photo.Analysis.Width, photo.Analysis.Height, faces, null));
+            results.Add(new ImageResult(photo.Path, photo.Analysis.Width, photo.Analysis.Height, faces, null, photo.Analysis.Damage));
         }
 
         return results;

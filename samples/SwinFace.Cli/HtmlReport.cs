@@ -85,6 +85,7 @@ internal static class HtmlReport
         .error-card { max-width: 640px; background: #fdecea; border: 1px solid #e57373; border-radius: 6px; padding: 6px 10px; color: #8a1c1c; font-size: 13px; overflow-wrap: anywhere; }
         .flag { margin: 5px 0 0; font-size: 11px; color: #6b4f00; }
         .grid .error-card { width: 262px; }
+        .error-card.damage { margin-bottom: 8px; }
         .grid { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; margin-top: 12px; }
         """;
 
@@ -176,7 +177,7 @@ internal static class HtmlReport
             for (int i = 0; i < results.Count; i++)
             {
                 ImageResult image = results[i];
-                string label = image.Error is not null ? "unreadable" : image.Faces.Count.ToString(CultureInfo.InvariantCulture);
+                string label = image.Error is not null ? "unreadable" : image.Faces.Count.ToString(CultureInfo.InvariantCulture) + (image.Damage is not null ? ", damaged" : string.Empty);
                 writer.WriteLine($"<a href=\"#p{i}\"{(image.Error is not null ? " class=\"failed\"" : string.Empty)}>{Enc(Path.GetFileName(image.File))} ({Enc(label)})</a>");
             }
 
@@ -197,6 +198,10 @@ internal static class HtmlReport
             }
 
             writer.WriteLine($"<h2>{Enc(image.File)}<small>{image.Width} &times; {image.Height} px, {Enc(Plural(image.Faces.Count, "face"))}</small></h2>");
+            if (image.Damage is { } damage)
+            {
+                writer.WriteLine($"<div class=\"error-card damage\"><b>damaged file:</b> {Enc(damage.Message)}. The faces are those of the part that decoded.</div>");
+            }
             writer.WriteLine("<div class=\"photo-body\">");
             WriteFrame(writer, image, i);
             writer.WriteLine("<div class=\"faces\">");

@@ -1,10 +1,11 @@
 using SwinFace.Analysis;
 using SwinFace.Detection;
+using SwinFace.Imaging;
 
 namespace SwinFace.Cli;
 
-/// <summary>One input image's outcome: its faces, or why it could not be read.</summary>
-internal sealed record ImageResult(string File, int Width, int Height, IReadOnlyList<FaceResult> Faces, string? Error)
+/// <summary>One input image's outcome: its faces, or why it could not be read; <paramref name="Damage"/> when the file was damaged but decodable.</summary>
+internal sealed record ImageResult(string File, int Width, int Height, IReadOnlyList<FaceResult> Faces, string? Error, ImageDamage? Damage = null)
 {
     public static ImageResult Failed(string file, string error) => new(file, 0, 0, [], error);
 }

@@ -34,6 +34,15 @@ internal static class JsonReport
                     writer.WriteNumber("height", image.Height);
                 }
 
+                if (image.Damage is { } damage)
+                {
+                    writer.WriteStartObject("damage");
+                    writer.WriteString("message", damage.Message);
+                    writer.WriteNumber("decodedRows", damage.DecodedRows);
+                    writer.WriteNumber("rows", damage.Rows);
+                    writer.WriteEndObject();
+                }
+
                 writer.WriteStartArray("faces");
                 foreach (FaceResult face in image.Faces)
                 {

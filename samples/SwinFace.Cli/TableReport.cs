@@ -26,6 +26,11 @@ internal static class TableReport
             Console.WriteLine(image.Faces.Count == 1 && image.Faces[0].Detection is null
                 ? image.File
                 : $"{image.File}: {image.Faces.Count} face{(image.Faces.Count == 1 ? string.Empty : "s")}");
+            if (image.Damage is { } damage)
+            {
+                Console.WriteLine($"  DAMAGED     {damage.Message}");
+            }
+
             for (int k = 0; k < image.Faces.Count; k++)
             {
                 FaceResult result = image.Faces[k];

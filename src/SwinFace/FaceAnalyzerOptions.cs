@@ -45,6 +45,27 @@ public sealed class FaceAnalyzerOptions
     /// </summary>
     public long MaxImagePixels { get; init; } = 100_000_000;
 
+    /// <summary>
+    /// Gets a value indicating whether photos that decode but are damaged are analysed. The default,
+    /// <see langword="false"/>, refuses them with a <see cref="SwinFaceImageException"/> that says what is wrong.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// A photo is damaged when its file ends before its format's end (a JPEG without its end marker, a PNG
+    /// without its IEND chunk, a GIF without its trailer, a WebP or BMP shorter than its header says), or when
+    /// libjpeg-turbo had to skip or make up data. Decoders fill in what is missing with one colour, so such a
+    /// photo decodes to the right size with part of it blank, and without this check a JPEG cut off after
+    /// 20 KB comes back as a photo with no faces.
+    /// </para>
+    /// <para>
+    /// Refusing is the default because a result on made-up pixels looks like any other: faces in the missing
+    /// part are not found, and a face cut by the end of the data gets the outputs of a half-blank face. Set
+    /// this to <see langword="true"/> to analyse what was decoded, as a viewer shows a partial image: the
+    /// result then carries <see cref="PhotoAnalysis.Damage"/>, with how many rows hold image data.
+    /// </para>
+    /// </remarks>
+    public bool AnalyzeDamagedPhotos { get; init; }
+
     /// <summary>Gets the faces per backbone run; internal, so the benchmarks can compare settings.</summary>
     internal int BackboneChunk { get; init; } = Inference.ModelRunner.DefaultBackboneChunk;
 

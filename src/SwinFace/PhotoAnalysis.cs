@@ -2,6 +2,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SwinFace.Analysis;
 using SwinFace.Detection;
+using SwinFace.Imaging;
 
 namespace SwinFace;
 
@@ -9,7 +10,18 @@ namespace SwinFace;
 /// <param name="Width">The photo's width in pixels, after EXIF orientation.</param>
 /// <param name="Height">The photo's height in pixels, after EXIF orientation.</param>
 /// <param name="Faces">The faces, strongest detection first; empty when the photo has none.</param>
-public sealed record PhotoAnalysis(int Width, int Height, IReadOnlyList<PhotoFace> Faces);
+public sealed record PhotoAnalysis(int Width, int Height, IReadOnlyList<PhotoFace> Faces)
+{
+    /// <summary>
+    /// Gets what was wrong with the photo's file, when it was damaged but decodable and
+    /// <see cref="FaceAnalyzerOptions.AnalyzeDamagedPhotos"/> let it be analysed; otherwise <see langword="null"/>.
+    /// </summary>
+    /// <remarks>
+    /// The faces were found in the rows that hold image data (<see cref="ImageDamage.DecodedRows"/>); a face
+    /// that reaches into the rows the decoder filled in was analysed with those pixels.
+    /// </remarks>
+    public ImageDamage? Damage { get; init; }
+}
 
 /// <summary>One face of a photo: where it is, how it was aligned, and what SwinFace says about it.</summary>
 /// <param name="Detection">The box, keypoints and score, in the photo's coordinates after EXIF orientation.</param>

@@ -13,7 +13,8 @@ namespace SwinFace.Imaging;
 /// when results must match the SwinFace authors' Python code to the last digit. JPEG decoders differ:
 /// without TurboJPEG, ImageSharp decodes the JPEG, and the model's outputs can differ from the authors'
 /// by more than 1e-3 for the same file. PNG and other lossless formats decode identically either way.
-/// Images over 100,000,000 pixels are refused.
+/// Images over 100,000,000 pixels are refused, and so are damaged files (cut short, or with data the
+/// decoder had to skip; see <see cref="FaceAnalyzerOptions.AnalyzeDamagedPhotos"/>).
 /// </remarks>
 public static class ImageFile
 {
@@ -26,7 +27,7 @@ public static class ImageFile
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="SwinFaceImageException">The file is not a readable image, is corrupt, or is too large.</exception>
+    /// <exception cref="SwinFaceImageException">The file is not a readable image, is corrupt or damaged, or is too large.</exception>
     public static Image<Rgb24> Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -36,18 +37,18 @@ public static class ImageFile
         }
 
         using FileStream stream = File.OpenRead(path);
-        return PhotoLoader.Default.Load(stream, path);
+        return PhotoLoader.Default.Load(stream, path).Image;
     }
 
     /// <summary>Reads an encoded image from bytes.</summary>
     /// <param name="data">The encoded image.</param>
     /// <returns>A new image, EXIF orientation applied, that the caller disposes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
-    /// <exception cref="SwinFaceImageException">The data is not a readable image, is corrupt, or is too large.</exception>
+    /// <exception cref="SwinFaceImageException">The data is not a readable image, is corrupt or damaged, or is too large.</exception>
     public static Image<Rgb24> Load(byte[] data)
     {
         ArgumentNullException.ThrowIfNull(data);
         using var stream = new MemoryStream(data, writable: false);
-        return PhotoLoader.Default.Load(stream, "image bytes");
+        return PhotoLoader.Default.Load(stream, "image bytes").Image;
     }
 }

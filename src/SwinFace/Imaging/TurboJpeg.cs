@@ -30,11 +30,19 @@ internal static class TurboJpeg
 
     private delegate int Destroy(IntPtr handle);
 
+    private delegate int GetErrorCode(IntPtr handle);
+
+    private delegate IntPtr GetErrorStr2(IntPtr handle);
+
     /// <summary>Gets a value indicating whether TurboJPEG could be loaded.</summary>
     public static bool IsAvailable => Library.Value is not null;
 
-    /// <summary>Decodes a JPEG to RGB, or returns <see langword="null"/> when TurboJPEG is missing, the data is no JPEG, or it is CMYK.</summary>
-    public static Image<Rgb24>? TryDecode(ReadOnlySpan<byte> data, long maxPixels)
+    /// <summary>
+    /// Decodes a JPEG to RGB, or returns <see langword="null"/> when TurboJPEG is missing, the data is no JPEG,
+    /// it is CMYK, or libjpeg-turbo fails on it. A non-fatal problem (data cut short, bytes skipped) gives the
+    /// image with libjpeg-turbo's warning, as OpenCV gives it with the warning printed.
+    /// </summary>
+    public static (Image<Rgb24> Image, string? Warning)? TryDecode(ReadOnlySpan<byte> data, long maxPixels)
     {
         if (data.Length < 3 || data[0] != 0xFF || data[1] != 0xD8 || data[2] != 0xFF || Library.Value is not { } api)
         {
@@ -60,12 +68,19 @@ internal static class TurboJpeg
             }
 
             byte[] rgb = new byte[checked(width * height * 3)];
+            string? warning = null;
             if (api.Decompress(handle, ref jpeg, size, ref rgb[0], width, width * 3, height, PixelFormatRgb, 0) != 0)
             {
-                return null;
+                // TJERR_WARNING (0): the image is complete, its missing or skipped data filled in.
+                if (api.ErrorCode is null || api.ErrorCode(handle) != 0)
+                {
+                    return null;
+                }
+
+                warning = api.ErrorText is null ? "a warning" : Marshal.PtrToStringUTF8(api.ErrorText(handle)) ?? "a warning";
             }
 
-            return Image.LoadPixelData<Rgb24>(rgb, width, height);
+            return (Image.LoadPixelData<Rgb24>(rgb, width, height), warning);
         }
         finally
         {
@@ -73,7 +88,7 @@ internal static class TurboJpeg
         }
     }
 
-    private sealed record Api(InitDecompress Init, DecompressHeader3 Header, Decompress2 Decompress, Destroy Free)
+    private sealed record Api(InitDecompress Init, DecompressHeader3 Header, Decompress2 Decompress, Destroy Free, GetErrorCode? ErrorCode, GetErrorStr2? ErrorText)
     {
         private static readonly string[] Names = ["libturbojpeg.so.0", "libturbojpeg.so", "libturbojpeg.0.dylib", "turbojpeg"];
 
@@ -87,7 +102,9 @@ internal static class TurboJpeg
                         Get<InitDecompress>(lib, "tjInitDecompress"),
                         Get<DecompressHeader3>(lib, "tjDecompressHeader3"),
                         Get<Decompress2>(lib, "tjDecompress2"),
-                        Get<Destroy>(lib, "tjDestroy"));
+                        Get<Destroy>(lib, "tjDestroy"),
+                        Find<GetErrorCode>(lib, "tjGetErrorCode"),
+                        Find<GetErrorStr2>(lib, "tjGetErrorStr2"));
                 }
             }
 
@@ -96,5 +113,9 @@ internal static class TurboJpeg
 
         private static T Get<T>(IntPtr lib, string name)
             where T : Delegate => Marshal.GetDelegateForFunctionPointer<T>(NativeLibrary.GetExport(lib, name));
+
+        /// <summary>An export that TurboJPEG 1.x lacks (the error functions came with 2.0).</summary>
+        private static T? Find<T>(IntPtr lib, string name)
+            where T : Delegate => NativeLibrary.TryGetExport(lib, name, out IntPtr f) ? Marshal.GetDelegateForFunctionPointer<T>(f) : null;
     }
 }

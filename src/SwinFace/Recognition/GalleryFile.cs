@@ -76,7 +76,16 @@ internal static class GalleryFile
     public static FaceGallery Read(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        long length = stream.Length;
+        return Read(stream, path);
+    }
+
+    /// <summary>Reads a gallery from a seekable stream, from its current position to its end.</summary>
+    /// <param name="stream">The gallery file's bytes.</param>
+    /// <param name="path">How to name the file in error messages.</param>
+    /// <exception cref="InvalidDataException">The data is not a valid gallery file; the message says why.</exception>
+    public static FaceGallery Read(Stream stream, string path)
+    {
+        long length = stream.Length - stream.Position;
         Span<byte> header = stackalloc byte[HeaderSize];
         int got = stream.ReadAtLeast(header, HeaderSize, throwOnEndOfStream: false);
         if (got < Magic.Length || !header[..Magic.Length].SequenceEqual(Magic))

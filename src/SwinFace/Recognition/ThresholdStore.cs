@@ -81,11 +81,22 @@ public static class ThresholdStore
             return false;
         }
 
-        string sha256 = ModelSha256(modelPath);
+        threshold = Parse(File.ReadAllBytes(path), path, modelPath, ModelSha256(modelPath));
+        return true;
+    }
+
+    /// <summary>Parses a sidecar file's bytes and checks that it was saved for the model with the given SHA-256.</summary>
+    /// <param name="json">The sidecar file's bytes.</param>
+    /// <param name="path">The sidecar file's path, for messages.</param>
+    /// <param name="modelPath">The model file's path, for messages.</param>
+    /// <param name="sha256">The model file's SHA-256, lower-case hex.</param>
+    /// <exception cref="InvalidDataException">The data is malformed, or names another model; the message says which.</exception>
+    internal static VerificationThreshold Parse(byte[] json, string path, string modelPath, string sha256)
+    {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
+            document = JsonDocument.Parse(json);
         }
         catch (JsonException e)
         {
@@ -100,7 +111,7 @@ public static class ThresholdStore
                 throw new InvalidDataException($"{path} is not a SwinFace threshold file (expected \"format\": \"{Format}\").");
             }
 
-            if (!root.TryGetProperty("version", out JsonElement version) || !version.TryGetInt32(out int v) || v != Version)
+            if (!root.TryGetProperty("version", out JsonElement version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out int v) || v != Version)
             {
                 throw new InvalidDataException($"Threshold file {path} has an unsupported version; this library reads version {Version}.");
             }
@@ -120,7 +131,7 @@ public static class ThresholdStore
             string? dataset = String(root, "dataset", path);
             try
             {
-                threshold = String(root, "rule", path) switch
+                return String(root, "rule", path) switch
                 {
                     "targetFalseAcceptRate" => VerificationThreshold.AtFalseAcceptRate(value, Number(root, "targetFalseAcceptRate", path), pairs, dataset),
                     "bestAccuracy" => VerificationThreshold.AtBestAccuracy(value, pairs, dataset),
@@ -131,8 +142,6 @@ public static class ThresholdStore
             {
                 throw new InvalidDataException($"Threshold file {path} holds an invalid value: {e.Message}", e);
             }
-
-            return true;
         }
     }
 
@@ -164,7 +173,20 @@ public static class ThresholdStore
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw new InvalidDataException($"Threshold file {path}: \"{name}\" is not a string.");
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            throw new InvalidDataException($"Threshold file {path}: \"{name}\" is not a string.");
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The JSON reader accepts any bytes inside quotes; turning them into a string checks the UTF-8.
+            throw new InvalidDataException($"Threshold file {path}: \"{name}\" is not valid UTF-8.", e);
+        }
     }
 
     private static double Number(JsonElement root, string name, string path) =>
