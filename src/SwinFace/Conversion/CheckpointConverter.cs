@@ -89,6 +89,9 @@ public sealed class ConversionOptions
 
     /// <summary>Gets a factor on every calibrated range; below 1 it makes activations clip. Internal: tests break quantization with it.</summary>
     internal float RangeFactor { get; init; } = 1;
+
+    /// <summary>Gets whether the SmoothQuant factors are all 1 (no smoothing). Internal: the benchmarks measure what smoothing buys.</summary>
+    internal bool NoSmoothing { get; init; }
 }
 
 /// <summary>What <see cref="CheckpointConverter.Convert(string, string, ConversionOptions?)"/> wrote.</summary>

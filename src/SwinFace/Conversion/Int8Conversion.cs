@@ -39,6 +39,11 @@ internal static class Int8Conversion
             calibration = Shrink(calibration, options.RangeFactor);
         }
 
+        if (options.NoSmoothing)
+        {
+            calibration = calibration with { Smoothing = calibration.Smoothing.ToDictionary(kv => kv.Key, kv => kv.Value.Select(_ => 1f).ToArray(), StringComparer.Ordinal) };
+        }
+
         CheckpointConversion trial = fp32.With(int8, calibration, null);
         QuantizationFidelity fidelity = Compare(trial, crops, reference);
         if (!fidelity.MeetsTheBars && !options.Force)
