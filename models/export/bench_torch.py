@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Times this project's PyTorch definition of SwinFace and the C# library side by side, in one run.
 
-Usage: /usr/bin/python3 models/export/bench_torch.py --checkpoint CKPT --model MODEL [--batch 8] [--repeats 5]
+Usage: /usr/bin/python3 models/export/bench_torch.py --checkpoint CKPT --model MODEL [--int8-model MODEL]
+                                                    [--batch 8] [--repeats 5] [--rounds 3]
 
 Both sides get the same seeded weights (MODEL is CKPT exported), the same batch of seeded random
 112 x 112 faces, full analysis (embedding and all 42 heads) and 2 threads. PyTorch needs OpenBLAS:
@@ -12,6 +13,10 @@ swinface.py gathers tokens with precomputed index lists. The script also times t
 the textbook Swin formulation (torch.roll, window partition and reverse, the bias table looked up on
 every call, slice-and-concatenate patch merging), after checking that both give the same outputs, so
 the reader can see that the reference is not slowed down by its formulation.
+
+With --int8-model it also times PyTorch's own int8, torch.ao.quantization.quantize_dynamic on the Linear
+layers (FBGEMM where the build has it; Debian's torch 1.13 has oneDNN, which uses VNNI too), in both formulations, and the C# int8 model. Every contender is timed
+once per round, in turns, and the medians over the rounds are printed.
 """
 from __future__ import annotations
 
@@ -108,20 +113,39 @@ def _median_seconds(model, x, repeats: int) -> float:
     return statistics.median(times)
 
 
-def torch_faces_per_second(ckpt: str, batch: int, repeats: int) -> tuple[float, float, float]:
-    """Faces per second of swinface.py as it is and in the textbook formulation, and their largest output difference."""
+def load_models(ckpt: str, int8: bool):
+    """The fp32 model and, if asked, PyTorch's dynamic int8 quantization of its Linear layers (fbgemm)."""
     torch.set_num_threads(THREADS)
     model = checkpoint.load_strict(ckpt)
-    x = _faces(batch)
+    quantized = None
+    if int8:
+        import copy
+        # Debian's torch 1.13 is built without FBGEMM; oneDNN is its x86 int8 engine, and it uses VNNI too.
+        engines = torch.backends.quantized.supported_engines
+        torch.backends.quantized.engine = next(e for e in ("fbgemm", "x86", "onednn", "qnnpack") if e in engines)
+        quantized = torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8).eval()
+    return model, quantized
+
+
+def formulation_difference(model, x) -> float:
     with torch.no_grad():
         ours = model(x)
         with textbook_formulation():
             textbook = model(x)
-    diff = max((a - b).abs().max().item() for a, b in zip([ours[0], *ours[1]], [textbook[0], *textbook[1]]))
-    seconds = _median_seconds(model, x, repeats)
+    return max((a - b).abs().max().item() for a, b in zip([ours[0], *ours[1]], [textbook[0], *textbook[1]]))
+
+
+def torch_round(model, quantized, x, repeats: int) -> dict:
+    """Faces per second of one round: swinface.py, the textbook formulation, and the int8 model in both."""
+    batch = x.shape[0]
+    out = {"torch": batch / _median_seconds(model, x, repeats)}
     with textbook_formulation():
-        textbook_seconds = _median_seconds(model, x, repeats)
-    return batch / seconds, batch / textbook_seconds, diff
+        out["textbook"] = batch / _median_seconds(model, x, repeats)
+    if quantized is not None:
+        out["torchInt8"] = batch / _median_seconds(quantized, x, repeats)
+        with textbook_formulation():
+            out["torchInt8Textbook"] = batch / _median_seconds(quantized, x, repeats)
+    return out
 
 
 def openblas_loaded() -> bool:
@@ -143,23 +167,39 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", required=True)
     p.add_argument("--model", required=True)
+    p.add_argument("--int8-model", help="also time this C# int8 model, and PyTorch's dynamic int8")
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--rounds", type=int, default=3)
     args = p.parse_args(argv)
-    pt, textbook, diff = torch_faces_per_second(args.checkpoint, args.batch, args.repeats)
+    model, quantized = load_models(args.checkpoint, args.int8_model is not None)
+    x = _faces(args.batch)
+    diff = formulation_difference(model, x)
     if diff > 1e-4:
         print(f"the textbook formulation differs from swinface.py by {diff:.3g}", file=sys.stderr)
         return 1
-    cs = csharp_faces_per_second(args.model, args.batch, args.repeats)
-    print(f"PyTorch {torch.__version__} ({THREADS} threads): {pt:.2f} faces/s at batch {args.batch}")
+    rounds = []
+    for _ in range(args.rounds):
+        r = torch_round(model, quantized, x, args.repeats)
+        r["csharp"] = csharp_faces_per_second(args.model, args.batch, args.repeats)
+        if args.int8_model:
+            r["csharpInt8"] = csharp_faces_per_second(args.int8_model, args.batch, args.repeats)
+        rounds.append(r)
+    med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
+    pt, textbook, cs = med["torch"], med["textbook"], med["csharp"]
+    print(f"{args.rounds} rounds in turns, medians, batch {args.batch}, {THREADS} threads")
+    print(f"PyTorch {torch.__version__}: {pt:.2f} faces/s")
     same = "identical outputs" if diff == 0 else f"outputs within {diff:.1g}"
     print(f"  textbook formulation, same weights:  {textbook:.2f} faces/s ({same})")
-    print(f"C# / ONNX Runtime ({THREADS} threads):  {cs:.2f} faces/s at batch {args.batch}")
-    print(f"ratio: {cs / pt:.2f}x ({cs / textbook:.2f}x against the textbook formulation)")
-    print(json.dumps({"batch": args.batch, "threads": THREADS, "torchFacesPerSecond": pt,
-                      "torchTextbookFacesPerSecond": textbook, "textbookMaxDifference": diff,
-                      "csharpFacesPerSecond": cs, "ratio": cs / pt, "ratioTextbook": cs / textbook,
-                      "openblas": openblas_loaded()}))
+    print(f"C# / ONNX Runtime fp32:  {cs:.2f} faces/s: {cs / pt:.2f}x ({cs / textbook:.2f}x against the textbook formulation)")
+    if args.int8_model:
+        ti = max(med["torchInt8"], med["torchInt8Textbook"])
+        ci = med["csharpInt8"]
+        print(f"PyTorch dynamic int8 (Linear layers, {torch.backends.quantized.engine}): {med['torchInt8']:.2f} faces/s, textbook formulation {med['torchInt8Textbook']:.2f}")
+        print(f"C# / ONNX Runtime int8:  {ci:.2f} faces/s: {ci / textbook:.2f}x the textbook fp32 formulation, {ci / pt:.2f}x swinface.py, {ci / ti:.2f}x PyTorch's int8")
+    print(json.dumps({"batch": args.batch, "threads": THREADS, "rounds": rounds, "medians": med,
+                      "quantizedEngine": torch.backends.quantized.engine if args.int8_model else None,
+                      "textbookMaxDifference": diff, "openblas": openblas_loaded()}))
     return 0
 
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes the graph structure of the official SwinFace (Swin-T) model without its weights.
 
-Usage: /usr/bin/python3 models/export/structure.py --out models/structure/swin_t-fp32.structure
+Usage: /usr/bin/python3 models/export/structure.py --out models/structure
+
+Writes swin_t-fp32.structure and, derived from it by quantize.py, swin_t-int8.structure.
 
 The C# converter (src/SwinFace/Inference/Conversion) turns the authors' checkpoint into a model file
 without Python: it takes these graphs and fills in every weight. For that it must know, for each
@@ -42,6 +44,7 @@ from onnx import numpy_helper  # noqa: E402
 
 import checkpoint  # noqa: E402
 import export  # noqa: E402
+import quantize  # noqa: E402
 from swinface import SwinFace  # noqa: E402
 
 FORMAT = "swinface-structure"
@@ -113,7 +116,7 @@ def state_dicts(model: SwinFace) -> dict:
 
 
 def build() -> tuple:
-    """Returns (structure.json as a dict, the stripped graphs as bytes keyed by entry name)."""
+    """Returns (structure.json as a dict, the stripped graphs as ModelProtos keyed by entry name)."""
     models = [checkpoint.random_init(seed, tiny=False) for seed in SEEDS]
     exports = [export.graphs(m) for m in models]
     parts = [state_dicts(m) for m in models]
@@ -149,7 +152,7 @@ def build() -> tuple:
             made.append({"name": t.name, **recipe})
             t.ClearField("raw_data")
         graphs[name] = made
-        stripped[name] = proto.SerializeToString()
+        stripped[name] = proto
     model = SwinFace()
     structure = {
         "format": FORMAT,
@@ -163,29 +166,69 @@ def build() -> tuple:
     return structure, stripped
 
 
-def write(out: str) -> None:
-    structure, stripped = build()
+def int8(structure: dict, stripped: dict) -> tuple:
+    """The int8 structure (quantize.py): int8 graphs, and the fp32 calibration graphs with their statistics."""
+    manifest = json.loads(json.dumps(structure["manifest"]))
+    manifest["precision"] = "int8"
+    manifest["quantization"] = None  # the converter records its calibration and fidelity here
+    graphs, calibration, entries = {}, {}, {}
+    stats, smoothing = [], []
+    for name, proto in stripped.items():
+        fp32 = {r["name"]: {k: v for k, v in r.items() if k != "name"} for r in structure["graphs"][name]}
+        model, recipes_int8, calib, graph_stats, groups = quantize.derive(name, proto, fp32)
+        graphs[name] = recipes_int8
+        calibration[f"calibration/{name}"] = structure["graphs"][name]
+        entries[name] = model.SerializeToString()
+        entries[f"calibration/{name}"] = calib.SerializeToString()
+        stats += [{**s, "graph": f"calibration/{name}"} for s in graph_stats]
+        smoothing += groups
+    int8_structure = {
+        "format": FORMAT,
+        "formatVersion": FORMAT_VERSION,
+        "precision": "int8",
+        "manifest": manifest,
+        "checkpoint": structure["checkpoint"],
+        "graphs": graphs,
+        "calibration": {"graphs": calibration, "statistics": stats, "smoothing": smoothing},
+    }
+    return int8_structure, entries
+
+
+def _write(out: str, structure: dict, entries: dict) -> None:
     tmp = out + ".tmp"
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
         def put(name, data):
             z.writestr(zipfile.ZipInfo(name, date_time=export.ZIP_DATE), data)
         put(ENTRY, json.dumps(structure, indent=1, ensure_ascii=False).encode("utf-8"))
-        for name, data in stripped.items():
+        for name, data in entries.items():
             put(name, data)
     os.replace(tmp, out)
 
 
+def write(out_dir: str) -> list:
+    """Writes swin_t-fp32.structure and swin_t-int8.structure into a folder; returns their paths."""
+    structure, stripped = build()
+    int8_structure, int8_entries = int8(structure, stripped)
+    fp32_path = os.path.join(out_dir, "swin_t-fp32.structure")
+    int8_path = os.path.join(out_dir, "swin_t-int8.structure")
+    _write(fp32_path, structure, {name: p.SerializeToString() for name, p in stripped.items()})
+    _write(int8_path, int8_structure, int8_entries)
+    return [fp32_path, int8_path]
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", required=True, help="the structure file to write")
+    p.add_argument("--out", required=True, help="the folder to write the structure files into")
     args = p.parse_args(argv)
     torch.manual_seed(0)
+    os.makedirs(args.out, exist_ok=True)
     try:
-        write(args.out)
-    except StructureError as e:
+        paths = write(args.out)
+    except (StructureError, quantize.QuantizeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e3:.0f} kB)")
+    for path in paths:
+        print(f"wrote {path} ({os.path.getsize(path) / 1e3:.0f} kB)")
     return 0
 
 

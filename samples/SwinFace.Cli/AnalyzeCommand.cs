@@ -116,12 +116,13 @@ internal static class AnalyzeCommand
             }
             else
             {
+                Console.WriteLine($"model {analyzer.ModelName} {analyzer.ModelVersion}, {Cli.Precision(analyzer)}");
                 TableReport.Write(results);
             }
 
             if (report is not null)
             {
-                HtmlReport.Write(report, analyzer.ModelName, analyzer.ModelVersion, analyzer.ModelSource, results, aligned);
+                HtmlReport.Write(report, analyzer.ModelName, analyzer.ModelVersion, analyzer.ModelSource, Cli.Precision(analyzer), results, aligned);
                 Console.Error.WriteLine($"report: {report}");
             }
 
@@ -223,7 +224,8 @@ internal static class AnalyzeCommand
         return [.. results.Select(r => r!)];
     }
 
-    private static List<string> ResolveImages(string[] inputs)
+    /// <summary>The image files of the inputs: files as they are, folders by their image files in name order.</summary>
+    internal static List<string> ResolveImages(string[] inputs)
     {
         var files = new List<string>();
         foreach (string input in inputs)

@@ -111,17 +111,18 @@ internal static class HtmlReport
     /// <param name="modelName">The model's name, shown in the header.</param>
     /// <param name="modelVersion">The model's version, shown in the header.</param>
     /// <param name="modelSource">Where the model's weights came from; a source starting with <c>random-init</c> gets a warning banner.</param>
+    /// <param name="precision">The model's precision and, for int8, its measured fidelity to fp32, shown in the header.</param>
     /// <param name="results">The analysed images, in order.</param>
     /// <param name="alignedMode">The inputs were aligned crops (<c>--aligned</c>): the crop is the face, so there are no photos and no boxes.</param>
-    public static void Write(string path, string modelName, string modelVersion, string modelSource, IReadOnlyList<ImageResult> results, bool alignedMode)
+    public static void Write(string path, string modelName, string modelVersion, string modelSource, string precision, IReadOnlyList<ImageResult> results, bool alignedMode)
     {
         using var writer = new StreamWriter(path, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         writer.NewLine = "\n";
-        Write(writer, modelName, modelVersion, modelSource, results, alignedMode);
+        Write(writer, modelName, modelVersion, modelSource, precision, results, alignedMode);
     }
 
     /// <summary>Writes the report to <paramref name="writer"/>; see the other overload.</summary>
-    public static void Write(TextWriter writer, string modelName, string modelVersion, string modelSource, IReadOnlyList<ImageResult> results, bool alignedMode)
+    public static void Write(TextWriter writer, string modelName, string modelVersion, string modelSource, string precision, IReadOnlyList<ImageResult> results, bool alignedMode)
     {
         int faceCount = results.Sum(r => r.Faces.Count);
         int failed = results.Count(r => r.Error is not null);
@@ -141,7 +142,7 @@ internal static class HtmlReport
 
         writer.WriteLine("<header>");
         writer.WriteLine("<h1>SwinFace report</h1>");
-        writer.WriteLine($"<p>model <b>{Enc(modelName)}</b> version <b>{Enc(modelVersion)}</b>, source <code>{Enc(modelSource)}</code></p>");
+        writer.WriteLine($"<p>model <b>{Enc(modelName)}</b> version <b>{Enc(modelVersion)}</b>, precision <b>{Enc(precision)}</b>, source <code>{Enc(modelSource)}</code></p>");
         string summary = $"{Plural(results.Count, noun)}, {Plural(faceCount, "face")}";
         if (failed > 0)
         {

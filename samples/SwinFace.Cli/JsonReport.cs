@@ -17,6 +17,21 @@ internal static class JsonReport
             writer.WriteString("name", analyzer.ModelName);
             writer.WriteString("version", analyzer.ModelVersion);
             writer.WriteString("source", analyzer.ModelSource);
+            writer.WriteString("id", analyzer.ModelId);
+            writer.WriteString("precision", analyzer.Precision == ModelPrecision.Int8 ? "int8" : "fp32");
+            if (analyzer.Fidelity is { } fidelity)
+            {
+                writer.WriteStartObject("fidelity");
+                writer.WriteNumber("faces", fidelity.Faces);
+                writer.WriteNumber("embeddingCosineMin", fidelity.EmbeddingCosineMin);
+                writer.WriteNumber("embeddingCosineMedian", fidelity.EmbeddingCosineMedian);
+                writer.WriteNumber("expressionAgreement", fidelity.ExpressionAgreement);
+                writer.WriteNumber("ageDifferenceMedian", fidelity.AgeDifferenceMedian);
+                writer.WriteNumber("ageDifferenceMax", fidelity.AgeDifferenceMax);
+                writer.WriteNumber("attributeAgreement", fidelity.AttributeAgreement);
+                writer.WriteBoolean("meetsTheBars", fidelity.MeetsTheBars);
+                writer.WriteEndObject();
+            }
             writer.WriteEndObject();
 
             writer.WriteStartArray("images");

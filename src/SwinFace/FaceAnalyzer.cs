@@ -64,6 +64,8 @@ public sealed class FaceAnalyzer : IDisposable
         ModelVersion = runner.Manifest.Version;
         ModelSource = runner.Manifest.Source;
         ModelId = runner.ModelId;
+        Precision = runner.Manifest.Precision == "int8" ? ModelPrecision.Int8 : ModelPrecision.Float32;
+        Fidelity = runner.Manifest.Fidelity;
     }
 
     /// <summary>Gets the number of model runs so far (batches); for tests and diagnostics.</summary>
@@ -82,6 +84,15 @@ public sealed class FaceAnalyzer : IDisposable
     /// it: similarities between embeddings of different models mean nothing.
     /// </summary>
     public string ModelId { get; }
+
+    /// <summary>Gets the model's numeric precision, from its manifest.</summary>
+    public ModelPrecision Precision { get; }
+
+    /// <summary>
+    /// Gets how close an int8 model's results were to the fp32 model's, as measured when it was converted,
+    /// or <see langword="null"/> for an fp32 model (or an int8 model still being converted).
+    /// </summary>
+    public Conversion.QuantizationFidelity? Fidelity { get; }
 
     /// <summary>Gets where the model's weights came from, as the exporter recorded it (a checkpoint's SHA-256, or a random seed).</summary>
     public string ModelSource { get; }
@@ -375,7 +386,11 @@ public sealed class FaceAnalyzer : IDisposable
         }
     }
 
-    private static FaceAnalyzer Create(RandomAccessBytes bytes, string origin, FaceAnalyzerOptions? options)
+    private static FaceAnalyzer Create(RandomAccessBytes bytes, string origin, FaceAnalyzerOptions? options) =>
+        Create(ModelLoader.Open(bytes, origin), options);
+
+    /// <summary>Creates an analyzer over graphs from anywhere: a model file, or a conversion in progress.</summary>
+    internal static FaceAnalyzer Create(IModelGraphs graphs, FaceAnalyzerOptions? options)
     {
         options ??= new FaceAnalyzerOptions();
         options.Validate();
@@ -396,7 +411,7 @@ public sealed class FaceAnalyzer : IDisposable
         try
         {
             // Runs of a few faces suit a CPU's caches; with the caller's options (a GPU, say) each batch goes in one run.
-            runner = ModelRunner.Open(ModelLoader.Open(bytes, origin), sessionOptions, owned is null ? options.MaxBatchSize : options.BackboneChunk);
+            runner = ModelRunner.Open(graphs, sessionOptions, owned is null ? options.MaxBatchSize : options.BackboneChunk);
             detector = options.Detector is null ? BlazeFaceDetector.Create(options.BlazeFace) : null;
             return new FaceAnalyzer(runner, options, detector);
         }

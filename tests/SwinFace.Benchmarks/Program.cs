@@ -17,6 +17,21 @@ if (args.Length > 0 && args[0] == LoadComparison.Option)
     return LoadComparison.Run(args);
 }
 
+if (args.Length > 0 && args[0] == QuantizationSensitivity.Option)
+{
+    return QuantizationSensitivity.Run(args);
+}
+
+if (args.Length > 0 && args[0] == PrecisionComparison.Option)
+{
+    return PrecisionComparison.Run(args);
+}
+
+if (args.Length > 0 && args[0] == GraphComparison.Option)
+{
+    return GraphComparison.Run(args);
+}
+
 if (args.Length > 0 && args[0] == SessionCache.Option)
 {
     return SessionCache.Run();

@@ -56,7 +56,8 @@ public sealed class FaceAnalyzerTests
     [Theory]
     [InlineData("formatVersion", "3", "'formatVersion': expected 2, found 3")]
     [InlineData("formatVersion", "1", "a model file of format 1, written before model files recorded their graphs' SHA-256")]
-    [InlineData("precision", "\"fp64\"", "'precision': expected \"fp32\", found \"fp64\"")]
+    [InlineData("precision", "\"fp64\"", "'precision': expected \"fp32\" or \"int8\", found \"fp64\"")]
+    [InlineData("precision", "\"int8\"", "'quantization': expected an object, found nothing")]
     [InlineData("format", "\"onnx\"", "'format': expected \"swinface-model\", found \"onnx\"")]
     public void Create_RejectsAnotherFormat(string field, string value, string message)
     {

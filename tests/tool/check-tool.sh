@@ -3,6 +3,7 @@
 # temporary tool path, and uses it as a newcomer would, with a PATH that holds no Python:
 #   swinface convert --checkpoint CKPT --out MODEL   (must equal the Python export byte for byte)
 #   swinface analyze --model MODEL ...               (must match PyTorch on the golden faces)
+#   swinface convert --precision int8 ...            (offline: the fidelity photos come with the tool)
 # Usage: tests/tool/check-tool.sh FULL_DIR   (the output of models/make-full-parity.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,4 +38,12 @@ if [ "$faces" -lt 3 ]; then
   echo "error: swinface analyze found $faces faces in three-faces.jpg, expected 3" >&2
   exit 1
 fi
-echo "tool check: SwinFace.Cli $version installed from a local feed; without Python on PATH, 'swinface convert' equals the Python export byte for byte and 'swinface analyze' matches PyTorch and finds $faces faces in three-faces.jpg"
+# int8: the fidelity photos travel with the tool, so the conversion runs offline; the results say "int8".
+run swinface convert --checkpoint "$full/checkpoint.pt" --out "$work/int8.swinface" --precision int8
+precision=$(run swinface analyze --model "$work/int8.swinface" --json "$root/../shared/testdata/photos/three-faces.jpg" |
+  /usr/bin/python3 -c 'import json, sys; m = json.load(sys.stdin)["model"]; print(m["precision"], m["fidelity"]["meetsTheBars"])')
+if [ "$precision" != "int8 True" ]; then
+  echo "error: the int8 model's results say '$precision', expected 'int8 True'" >&2
+  exit 1
+fi
+echo "tool check: SwinFace.Cli $version installed from a local feed; without Python on PATH, 'swinface convert' equals the Python export byte for byte, 'swinface analyze' matches PyTorch and finds $faces faces in three-faces.jpg, and 'convert --precision int8' writes a model whose results say int8"

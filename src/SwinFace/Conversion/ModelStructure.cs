@@ -16,17 +16,25 @@ internal sealed class ModelStructure
     private const string ResourcePrefix = "SwinFace.Structures.";
 
     private static readonly Lazy<ModelStructure> Fp32 = new(() => Load("swin_t-fp32.structure"));
+    private static readonly Lazy<ModelStructure> Int8Structure = new(() => Load("swin_t-int8.structure"));
 
-    private ModelStructure(string precision, JsonElement manifest, IReadOnlyList<CheckpointPart> checkpoint, IReadOnlyList<GraphStructure> graphs)
+    private ModelStructure(string precision, JsonElement manifest, IReadOnlyList<CheckpointPart> checkpoint, IReadOnlyList<GraphStructure> graphs, CalibrationStructure? calibration)
     {
         Precision = precision;
         Manifest = manifest;
         Checkpoint = checkpoint;
         Graphs = graphs;
+        Calibration = calibration;
     }
 
     /// <summary>Gets the structure of the official fp32 model.</summary>
     public static ModelStructure Float32 => Fp32.Value;
+
+    /// <summary>Gets the structure of the official model in int8, with its calibration graphs.</summary>
+    public static ModelStructure Int8 => Int8Structure.Value;
+
+    /// <summary>Gets what an int8 structure measures before its weights can be made, or <see langword="null"/> for fp32.</summary>
+    public CalibrationStructure? Calibration { get; }
 
     public string Precision { get; }
 
@@ -63,23 +71,30 @@ internal sealed class ModelStructure
         JsonElement manifest = root.GetProperty("manifest").Clone();
         var graphNames = new List<string> { manifest.GetProperty("backbone").GetProperty("graph").GetString()! };
         graphNames.AddRange(manifest.GetProperty("branches").EnumerateArray().Select(b => b.GetProperty("graph").GetString()!));
-        JsonElement recipes = root.GetProperty("graphs");
-        var graphs = graphNames.Select(name =>
+        GraphStructure[] graphs = graphNames.Select(name => Graph(zip, resource, name, root.GetProperty("graphs").GetProperty(name))).ToArray();
+        CalibrationStructure? calibration = null;
+        if (root.TryGetProperty("calibration", out JsonElement c))
         {
-            Recipe[] list = recipes.GetProperty(name).EnumerateArray().Select(r => new Recipe(
-                r.GetProperty("name").GetString()!,
-                r.GetProperty("op").GetString()!,
-                r.GetProperty("part").GetString()!,
-                r.GetProperty("key").GetString()!,
-                r.TryGetProperty("index", out JsonElement index) ? index.GetString() : null,
-                r.TryGetProperty("mask", out JsonElement mask) ? mask.GetString() : null)).ToArray();
-            StoredZip.Entry graph = zip.Find(name) ?? throw new SwinFaceModelException($"{resource}: no graph '{name}'.");
-            byte[] stripped = zip.ReadAll(graph, 64 << 20);
-            var weights = OnnxWeights.Parse(stripped, list.Select(r => r.Initializer).ToHashSet(StringComparer.Ordinal), $"{resource}: {name}");
-            return new GraphStructure(name, weights, list.ToDictionary(r => r.Initializer, StringComparer.Ordinal));
-        }).ToArray();
+            calibration = new CalibrationStructure(
+                graphNames.Select(name => Graph(zip, resource, $"calibration/{name}", c.GetProperty("graphs").GetProperty($"calibration/{name}"))).ToArray(),
+                c.GetProperty("statistics").EnumerateArray().Select(t => new Statistic(
+                    t.GetProperty("id").GetString()!, t.GetProperty("graph").GetString()!, t.GetProperty("min").GetString()!,
+                    t.GetProperty("max").GetString()!, t.GetProperty("channels").GetInt32())).ToArray(),
+                c.GetProperty("smoothing").EnumerateArray().Select(t => new Smoothing(
+                    t.GetProperty("id").GetString()!, t.GetProperty("stat").GetString()!, Recipe.Parse(t.GetProperty("weight")),
+                    t.GetProperty("alpha").GetDouble())).ToArray());
+        }
 
-        return new ModelStructure(root.GetProperty("precision").GetString()!, manifest, parts, graphs);
+        return new ModelStructure(root.GetProperty("precision").GetString()!, manifest, parts, graphs, calibration);
+    }
+
+    private static GraphStructure Graph(StoredZip zip, string resource, string name, JsonElement recipes)
+    {
+        var list = recipes.EnumerateArray().Select(r => (Name: r.GetProperty("name").GetString()!, Recipe: Recipe.Parse(r))).ToArray();
+        StoredZip.Entry graph = zip.Find(name) ?? throw new SwinFaceModelException($"{resource}: no graph '{name}'.");
+        byte[] stripped = zip.ReadAll(graph, 64 << 20);
+        var weights = OnnxWeights.Parse(stripped, list.Select(r => r.Name).ToHashSet(StringComparer.Ordinal), $"{resource}: {name}");
+        return new GraphStructure(name, weights, list.ToDictionary(r => r.Name, r => r.Recipe, StringComparer.Ordinal));
     }
 }
 
@@ -89,11 +104,14 @@ internal sealed record CheckpointPart(string Name, IReadOnlyList<ExpectedTensor>
 /// <summary>A key of a state dict, with the shape and dtype (as the key listing names it, such as <c>float32</c>) it must have.</summary>
 internal sealed record ExpectedTensor(string Key, long[] Shape, string DType);
 
-/// <summary>
-/// How one initializer is made from the checkpoint: <c>copy</c> a tensor, <c>transpose</c> a 2-D tensor, or
-/// <c>relative_position_bias</c>, a Swin block's bias table gathered by its index, plus its shift mask if it has one.
-/// </summary>
-internal sealed record Recipe(string Initializer, string Op, string Part, string Key, string? Index, string? Mask);
-
-/// <summary>One graph of the model file: its stripped bytes and the recipes of its weights.</summary>
+/// <summary>One graph of the model file: its stripped bytes and the recipes of its weights, by initializer name.</summary>
 internal sealed record GraphStructure(string Name, OnnxWeights Weights, IReadOnlyDictionary<string, Recipe> Recipes);
+
+/// <summary>The fp32 graphs with extra outputs that an int8 conversion runs on real faces, and what they measure.</summary>
+internal sealed record CalibrationStructure(IReadOnlyList<GraphStructure> Graphs, IReadOnlyList<Statistic> Statistics, IReadOnlyList<Smoothing> Smoothing);
+
+/// <summary>The per-channel minimum and maximum of one tensor, two outputs of a calibration graph.</summary>
+internal sealed record Statistic(string Id, string Graph, string MinOutput, string MaxOutput, int Channels);
+
+/// <summary>A SmoothQuant factor per input channel of a Linear layer fed by a LayerNorm: from its input statistic and its weight.</summary>
+internal sealed record Smoothing(string Id, string Stat, Recipe Weight, double Alpha);

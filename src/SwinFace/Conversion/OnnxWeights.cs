@@ -25,6 +25,8 @@ internal sealed class OnnxWeights
     private const int TensorNameField = 8;
     private const int TensorRawDataField = 9;
     private const int FloatType = 1;
+    private const int UInt8Type = 2;
+    private const int Int8Type = 3;
 
     private readonly byte[] _model;
     private readonly (int Start, int End) _graph;
@@ -188,9 +190,15 @@ internal sealed class OnnxWeights
             return null;
         }
 
-        if (hasData || type != FloatType)
+        int size = type switch
         {
-            throw new SwinFaceModelException($"{origin}: initializer '{name}' should be float32 without data, to be filled in; it has {(hasData ? "data" : $"data type {type}")}.");
+            FloatType => sizeof(float),
+            UInt8Type or Int8Type => 1,
+            _ => 0,
+        };
+        if (hasData || size == 0)
+        {
+            throw new SwinFaceModelException($"{origin}: initializer '{name}' should be float32, uint8 or int8 without data, to be filled in; it has {(hasData ? "data" : $"data type {type}")}.");
         }
 
         long count = 1;
@@ -199,12 +207,12 @@ internal sealed class OnnxWeights
             count = d >= 0 && d <= int.MaxValue ? checked(count * d) : -1;
         }
 
-        if (count < 0 || count * sizeof(float) > Array.MaxLength)
+        if (count < 0 || count * size > Array.MaxLength)
         {
             throw new SwinFaceModelException($"{origin}: initializer '{name}' has dims [{string.Join(", ", dims)}].");
         }
 
-        return new Slot(name, [.. dims], count * sizeof(float), model.AsMemory(start, split - start), model.AsMemory(split, end - split));
+        return new Slot(name, [.. dims], type == FloatType ? SlotType.Float32 : type == Int8Type ? SlotType.Int8 : SlotType.UInt8, count * size, model.AsMemory(start, split - start), model.AsMemory(split, end - split));
     }
 
     private static int VarintLength(long value)
@@ -235,8 +243,20 @@ internal sealed class OnnxWeights
         s.Write(buffer[..n]);
     }
 
-    /// <summary>An initializer to fill: its name and dims, and its serialised fields before and after the raw data.</summary>
-    internal sealed record Slot(string Name, long[] Dims, long DataLength, ReadOnlyMemory<byte> Prefix, ReadOnlyMemory<byte> Suffix);
+    /// <summary>The element types a slot may have.</summary>
+    internal enum SlotType
+    {
+        Float32,
+        Int8,
+        UInt8,
+    }
+
+    /// <summary>An initializer to fill: its name, dims and element type, and its serialised fields before and after the raw data.</summary>
+    internal sealed record Slot(string Name, long[] Dims, SlotType Type, long DataLength, ReadOnlyMemory<byte> Prefix, ReadOnlyMemory<byte> Suffix)
+    {
+        /// <summary>Gets the number of elements.</summary>
+        public long Count => Dims.Aggregate(1L, (a, d) => a * d);
+    }
 
     private sealed record Piece(ReadOnlyMemory<byte> Bytes, Slot? Slot, long TensorLength);
 

@@ -18,7 +18,7 @@ internal sealed class ModelManifest
     public const string EntryName = "manifest.json";
 
     /// <summary>The precisions a model file may have.</summary>
-    public static readonly IReadOnlyList<string> Precisions = ["fp32"];
+    public static readonly IReadOnlyList<string> Precisions = ["fp32", "int8"];
 
     private ModelManifest()
     {
@@ -32,6 +32,9 @@ internal sealed class ModelManifest
 
     /// <summary>Gets the numeric precision of the graphs' weights, such as <c>fp32</c>.</summary>
     public required string Precision { get; init; }
+
+    /// <summary>Gets an int8 model's fidelity to fp32 as measured at conversion, or <see langword="null"/>.</summary>
+    public required Conversion.QuantizationFidelity? Fidelity { get; init; }
 
     /// <summary>Gets every graph's SHA-256 in lower-case hex, or <see langword="null"/> for graphs that are converted, not read.</summary>
     public required IReadOnlyDictionary<string, string>? GraphDigests { get; init; }
@@ -174,6 +177,7 @@ internal sealed class ModelManifest
                 Version = r.String("version"),
                 Source = r.OptionalString("source") ?? "unknown",
                 Precision = precision,
+                Fidelity = precision == "int8" ? ReadFidelity(r, requireDigests) : null,
                 GraphDigests = requireDigests ? digests : null,
                 InputName = input.String("name"),
                 Mean = mean,
@@ -199,7 +203,8 @@ internal sealed class ModelManifest
     /// <param name="template">The manifest with an empty <c>source</c> and null <c>sha256</c> fields.</param>
     /// <param name="source">Where the weights came from.</param>
     /// <param name="digests">Each graph's SHA-256, or <see langword="null"/> to leave them null.</param>
-    public static byte[] Write(JsonElement template, string source, IReadOnlyDictionary<string, string>? digests)
+    /// <param name="quantization">Writes the value of an int8 manifest's <c>quantization</c> field, or <see langword="null"/> to leave it as it is.</param>
+    public static byte[] Write(JsonElement template, string source, IReadOnlyDictionary<string, string>? digests, Action<Utf8JsonWriter>? quantization = null)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions
@@ -210,13 +215,13 @@ internal sealed class ModelManifest
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         }))
         {
-            WriteFilled(writer, template, source, digests, isRoot: true);
+            WriteFilled(writer, template, source, digests, quantization, isRoot: true);
         }
 
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteFilled(Utf8JsonWriter writer, JsonElement element, string source, IReadOnlyDictionary<string, string>? digests, bool isRoot)
+    private static void WriteFilled(Utf8JsonWriter writer, JsonElement element, string source, IReadOnlyDictionary<string, string>? digests, Action<Utf8JsonWriter>? quantization, bool isRoot)
     {
         switch (element.ValueKind)
         {
@@ -230,13 +235,17 @@ internal sealed class ModelManifest
                     {
                         writer.WriteStringValue(source);
                     }
+                    else if (isRoot && property.Name == "quantization" && quantization is not null)
+                    {
+                        quantization(writer);
+                    }
                     else if (graph is not null && property.Name == "sha256" && digests is not null && digests.TryGetValue(graph, out string? digest))
                     {
                         writer.WriteStringValue(digest);
                     }
                     else
                     {
-                        WriteFilled(writer, property.Value, source, digests, isRoot: false);
+                        WriteFilled(writer, property.Value, source, digests, quantization, isRoot: false);
                     }
                 }
 
@@ -246,7 +255,7 @@ internal sealed class ModelManifest
                 writer.WriteStartArray();
                 foreach (JsonElement item in element.EnumerateArray())
                 {
-                    WriteFilled(writer, item, source, digests, isRoot: false);
+                    WriteFilled(writer, item, source, digests, quantization, isRoot: false);
                 }
 
                 writer.WriteEndArray();
@@ -255,6 +264,20 @@ internal sealed class ModelManifest
                 element.WriteTo(writer);
                 break;
         }
+    }
+
+    /// <summary>Reads <c>quantization.fidelity</c>; a model file must have it, a conversion in progress may lack it.</summary>
+    private static Conversion.QuantizationFidelity? ReadFidelity(Reader root, bool required)
+    {
+        if (!required && !root.Has("quantization"))
+        {
+            return null;
+        }
+
+        Reader f = root.Object("quantization").Object("fidelity");
+        return new Conversion.QuantizationFidelity(
+            f.Int("faces"), f.Double("embeddingCosineMin"), f.Double("embeddingCosineMedian"), f.Double("expressionAgreement"),
+            f.Double("ageDifferenceMedian"), f.Double("ageDifferenceMax"), f.Double("attributeAgreement"));
     }
 
     /// <summary>Typed access to a JSON object that names the path of every missing or mistyped field.</summary>
@@ -268,6 +291,11 @@ internal sealed class ModelManifest
 
         public string? OptionalString(string name) =>
             element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+        public bool Has(string name) => Get(name) is { ValueKind: not JsonValueKind.Null };
+
+        public double Double(string name) =>
+            Get(name) is { ValueKind: JsonValueKind.Number } v && v.TryGetDouble(out double d) && double.IsFinite(d) ? d : throw Error(name, "a number", Describe(name));
 
         public int Int(string name) =>
             Get(name) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt32(out int i) ? i : throw Error(name, "an integer", Describe(name));
