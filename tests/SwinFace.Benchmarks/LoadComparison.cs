@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using SwinFace.Conversion;
 
@@ -32,9 +31,9 @@ internal static class LoadComparison
             FaceAnalyzer.Create(model).Dispose(); // warm-up: JIT, ONNX Runtime's first session
             for (int i = 0; i < rounds; i++)
             {
-                fromModel.Add(Time(() => FaceAnalyzer.Create(model).Dispose()));
-                fromCheckpoint.Add(Time(() => FaceAnalyzer.Create(checkpoint).Dispose()));
-                convert.Add(Time(() => CheckpointConverter.Convert(checkpoint, output)));
+                fromModel.Add(1000 * Timing.Seconds(() => FaceAnalyzer.Create(model).Dispose()));
+                fromCheckpoint.Add(1000 * Timing.Seconds(() => FaceAnalyzer.Create(checkpoint).Dispose()));
+                convert.Add(1000 * Timing.Seconds(() => CheckpointConverter.Convert(checkpoint, output)));
             }
         }
         finally
@@ -47,13 +46,6 @@ internal static class LoadComparison
         Report("FaceAnalyzer.Create(checkpoint)", fromCheckpoint);
         Report("CheckpointConverter.Convert", convert);
         return 0;
-    }
-
-    private static double Time(Action action)
-    {
-        var clock = Stopwatch.StartNew();
-        action();
-        return clock.Elapsed.TotalMilliseconds;
     }
 
     private static void Report(string what, List<double> ms)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -39,8 +38,8 @@ internal static class PrecisionComparison
                 for (int i = 0; i < 2; i++)
                 {
                     FaceAnalyzer a = analyzers[i];
-                    double f = Seconds(() => a.Analyze(faces, FaceTasks.All));
-                    double id = Seconds(() => a.Analyze(faces, FaceTasks.Identity));
+                    double f = Timing.Seconds(() => a.Analyze(faces, FaceTasks.All));
+                    double id = Timing.Seconds(() => a.Analyze(faces, FaceTasks.Identity));
                     if (round >= 0)
                     {
                         full[i].Add(f);
@@ -49,7 +48,7 @@ internal static class PrecisionComparison
                 }
             }
 
-            double ff = 8 / Median(full[0]), fi = 8 / Median(full[1]), idf = 8 / Median(identity[0]), idi = 8 / Median(identity[1]);
+            double ff = 8 / Timing.Median(full[0]), fi = 8 / Timing.Median(full[1]), idf = 8 / Timing.Median(identity[0]), idi = 8 / Timing.Median(identity[1]);
             Console.WriteLine($"{rounds} rounds in turns, batch 8, medians; threads: {(threads == 0 ? "ONNX Runtime's choice" : threads)}");
             Console.WriteLine("| | fp32 faces/s | int8 faces/s | int8 / fp32 |");
             Console.WriteLine("|---|---:|---:|---:|");
@@ -62,18 +61,5 @@ internal static class PrecisionComparison
         {
             Array.ForEach(faces, f => f.Dispose());
         }
-    }
-
-    private static double Seconds(Action action)
-    {
-        long start = Stopwatch.GetTimestamp();
-        action();
-        return Stopwatch.GetElapsedTime(start).TotalSeconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -51,8 +50,8 @@ internal static class SettingsComparison
                 for (int i = 0; i < analyzers.Length; i++)
                 {
                     FaceAnalyzer a = analyzers[i];
-                    double f = Seconds(() => a.Analyze(faces, FaceTasks.All));
-                    double id = Seconds(() => a.Analyze(faces, FaceTasks.Identity));
+                    double f = Timing.Seconds(() => a.Analyze(faces, FaceTasks.All));
+                    double id = Timing.Seconds(() => a.Analyze(faces, FaceTasks.Identity));
                     if (round >= 0)
                     {
                         full[i].Add(f);
@@ -63,7 +62,7 @@ internal static class SettingsComparison
                 for (int d = 0; d < detectors.Length; d++)
                 {
                     BlazeFaceDetector det = detectors[d];
-                    double t = Median(Enumerable.Range(0, 9).Select(_ => Seconds(() => det.Detect(photo))).ToList());
+                    double t = Timing.Median(Enumerable.Range(0, 9).Select(_ => Timing.Seconds(() => det.Detect(photo))).ToList());
                     if (round >= 0)
                     {
                         detection[d].Add(t);
@@ -76,12 +75,12 @@ internal static class SettingsComparison
             Console.WriteLine("|---|---:|---:|---:|");
             for (int i = 0; i < analyzers.Length; i++)
             {
-                double f = 8 / Median(full[i]), id = 8 / Median(identity[i]);
+                double f = 8 / Timing.Median(full[i]), id = 8 / Timing.Median(identity[i]);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {settings[i].Name} | {f:F2} | {id:F2} | {id / f:F3} |"));
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"BlazeFace on {Path.GetFileName(BenchmarkEnvironment.PhotoPath())}: {1000 * Median(detection[0]):F2} ms without spinning, {1000 * Median(detection[1]):F2} ms with spinning during runs"));
+                $"BlazeFace on {Path.GetFileName(BenchmarkEnvironment.PhotoPath())}: {1000 * Timing.Median(detection[0]):F2} ms without spinning, {1000 * Timing.Median(detection[1]):F2} ms with spinning during runs"));
             return 0;
         }
         finally
@@ -89,18 +88,5 @@ internal static class SettingsComparison
             Array.ForEach(analyzers, a => a.Dispose());
             Array.ForEach(faces, f => f.Dispose());
         }
-    }
-
-    private static double Seconds(Action action)
-    {
-        long start = Stopwatch.GetTimestamp();
-        action();
-        return Stopwatch.GetElapsedTime(start).TotalSeconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
     }
 }
