@@ -66,6 +66,14 @@ public sealed class FaceAnalyzerOptions
     /// </remarks>
     public bool AnalyzeDamagedPhotos { get; init; }
 
+    /// <summary>
+    /// Gets the most faces that may wait for the model at once, over all callers. A call that would queue more
+    /// is refused at once with a <see cref="SwinFaceBusyException"/>, so that a flood of requests cannot grow
+    /// memory without bound; a call alone is never refused, however many faces it brings. The default,
+    /// <see cref="int.MaxValue"/>, queues every call. Faces already in a model run do not count.
+    /// </summary>
+    public int MaxQueuedFaces { get; init; } = int.MaxValue;
+
     /// <summary>Gets the faces per backbone run; internal, so the benchmarks can compare settings.</summary>
     internal int BackboneChunk { get; init; } = Inference.ModelRunner.DefaultBackboneChunk;
 
@@ -77,6 +85,7 @@ public sealed class FaceAnalyzerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxImagePixels, 1, nameof(MaxImagePixels));
         ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads, nameof(IntraOpThreads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueuedFaces, 1, nameof(MaxQueuedFaces));
         ArgumentOutOfRangeException.ThrowIfLessThan(BackboneChunk, 1, nameof(BackboneChunk));
     }
 }
