@@ -126,19 +126,4 @@ internal static class FaceInputs
         stdout.Write("\n"u8);
     }
 
-    public static void WriteBox(Utf8JsonWriter writer, FaceDetection? detection)
-    {
-        if (detection is not { } d)
-        {
-            writer.WriteNull("box");
-            return;
-        }
-
-        writer.WriteStartArray("box");
-        writer.WriteNumberValue(d.Box.X);
-        writer.WriteNumberValue(d.Box.Y);
-        writer.WriteNumberValue(d.Box.Width);
-        writer.WriteNumberValue(d.Box.Height);
-        writer.WriteEndArray();
-    }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using SwinFace.Analysis;
 using SwinFace.Recognition;
 
 namespace SwinFace.Cli;
@@ -105,7 +106,7 @@ internal static class IdentifyCommand
     private static void WriteFace(Utf8JsonWriter json, FaceMatches face)
     {
         json.WriteStartObject();
-        FaceInputs.WriteBox(json, face.Face.Detection);
+        AnalysisJson.WriteBox(json, face.Face.Detection);
         json.WriteStartArray("matches");
         foreach (GalleryMatch match in face.Matches)
         {
