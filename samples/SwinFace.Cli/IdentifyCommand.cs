@@ -103,23 +103,8 @@ internal static class IdentifyCommand
         }
     }
 
-    private static void WriteFace(Utf8JsonWriter json, FaceMatches face)
-    {
-        json.WriteStartObject();
-        AnalysisJson.WriteBox(json, face.Face.Detection);
-        json.WriteStartArray("matches");
-        foreach (GalleryMatch match in face.Matches)
-        {
-            json.WriteStartObject();
-            json.WriteString("id", match.Id);
-            json.WriteNumber("similarity", match.Similarity);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteString("identity", face.Identity);
-        json.WriteEndObject();
-    }
+    private static void WriteFace(Utf8JsonWriter json, FaceMatches face) =>
+        AnalysisJson.WriteMatches(json, face.Face.Detection, face.Matches, face.Identity);
 
     private static void WriteText(List<(string File, List<FaceMatches> Faces)> images, ThresholdChoice? threshold)
     {

@@ -50,12 +50,14 @@ public sealed class FaceAnalyzer : IDisposable
     private readonly PhotoLoader _loader;
     private readonly BatchScheduler _scheduler;
     private readonly int _maxBatch;
+    private readonly SemaphoreSlim _photos;
     private volatile bool _disposed;
 
     private FaceAnalyzer(ModelRunner runner, FaceAnalyzerOptions options, BlazeFaceDetector? ownedDetector)
     {
         _runner = runner;
         _maxBatch = options.MaxBatchSize;
+        _photos = new SemaphoreSlim(options.MaxConcurrentPhotos);
         _ownedDetector = ownedDetector;
         _detector = options.Detector ?? ownedDetector!;
         _loader = new PhotoLoader(options.MaxImagePixels, options.AnalyzeDamagedPhotos);
@@ -307,14 +309,7 @@ public sealed class FaceAnalyzer : IDisposable
             photo = copy;
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        PreparedPhoto prepared;
-        DecodedPhoto decoded = _loader.Load(photo, "image stream");
-        using (Image<Rgb24> image = decoded.Image)
-        {
-            prepared = Prepare(image, decoded.Damage, options);
-        }
-
+        PreparedPhoto prepared = await DecodeAsync(photo, options.Name, options, cancellationToken).ConfigureAwait(false);
         FaceAnalysis[] analyses = await RunAsync(prepared.Crops.Length, options.Tasks, (i, rgb) => prepared.Crops[i].CopyTo(rgb), cancellationToken).ConfigureAwait(false);
         return prepared.Finish(analyses, 0, options.IncludeAlignedFaces);
     }
@@ -489,6 +484,7 @@ public sealed class FaceAnalyzer : IDisposable
             _disposed = true;
             _runner.Dispose();
             _ownedDetector?.Dispose();
+            _photos.Dispose();
         }
     }
 
@@ -545,9 +541,41 @@ public sealed class FaceAnalyzer : IDisposable
     {
         ValidateTasks(tasks);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        return AnalyzePrepared(Decode(stream, name, null), tasks, includeAlignedFaces);
+    }
+
+    /// <summary>Decodes a photo, then detects and aligns its faces, with at most <see cref="FaceAnalyzerOptions.MaxConcurrentPhotos"/> at once.</summary>
+    private PreparedPhoto Decode(Stream stream, string name, PhotoAnalysisOptions? options)
+    {
+        _photos.Wait();
+        try
+        {
+            return DecodeAdmitted(stream, name, options);
+        }
+        finally
+        {
+            _photos.Release();
+        }
+    }
+
+    private async Task<PreparedPhoto> DecodeAsync(Stream stream, string name, PhotoAnalysisOptions options, CancellationToken cancellationToken)
+    {
+        await _photos.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return DecodeAdmitted(stream, name, options);
+        }
+        finally
+        {
+            _photos.Release();
+        }
+    }
+
+    private PreparedPhoto DecodeAdmitted(Stream stream, string name, PhotoAnalysisOptions? options)
+    {
         DecodedPhoto decoded = _loader.Load(stream, name);
         using Image<Rgb24> photo = decoded.Image;
-        return AnalyzePrepared(Prepare(photo, decoded.Damage), tasks, includeAlignedFaces);
+        return Prepare(photo, decoded.Damage, options);
     }
 
     private PhotoAnalysis AnalyzePrepared(PreparedPhoto prepared, FaceTasks tasks, bool includeAlignedFaces)
@@ -585,9 +613,7 @@ public sealed class FaceAnalyzer : IDisposable
                 }
 
                 using FileStream stream = File.OpenRead(path);
-                DecodedPhoto decoded = _loader.Load(stream, path);
-                using Image<Rgb24> photo = decoded.Image;
-                PreparedPhoto prepared = Prepare(photo, decoded.Damage);
+                PreparedPhoto prepared = Decode(stream, path, null);
                 pending.Add((path, prepared, null));
                 faces += prepared.Crops.Length;
             }

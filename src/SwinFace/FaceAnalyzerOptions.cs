@@ -74,6 +74,14 @@ public sealed class FaceAnalyzerOptions
     /// </summary>
     public int MaxQueuedFaces { get; init; } = int.MaxValue;
 
+    /// <summary>
+    /// Gets the most photos decoded and searched for faces at once, over all callers; more wait their turn.
+    /// A decoded photo takes 3 bytes a pixel (300 MB at <see cref="MaxImagePixels"/>' default) until its faces
+    /// are cut out, so this bounds the memory that many concurrent callers can take. The default is the number
+    /// of processors, beyond which decoding goes no faster.
+    /// </summary>
+    public int MaxConcurrentPhotos { get; init; } = Environment.ProcessorCount;
+
     /// <summary>Gets the faces per backbone run; internal, so the benchmarks can compare settings.</summary>
     internal int BackboneChunk { get; init; } = Inference.ModelRunner.DefaultBackboneChunk;
 
@@ -86,6 +94,7 @@ public sealed class FaceAnalyzerOptions
         ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads, nameof(IntraOpThreads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueuedFaces, 1, nameof(MaxQueuedFaces));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentPhotos, 1, nameof(MaxConcurrentPhotos));
         ArgumentOutOfRangeException.ThrowIfLessThan(BackboneChunk, 1, nameof(BackboneChunk));
     }
 }

@@ -30,6 +30,9 @@ public sealed class PhotoAnalysisOptions
     /// </summary>
     public float MinFaceSize { get; init; }
 
+    /// <summary>Gets how errors name the photo, such as an upload's file name. The default is <c>image stream</c>.</summary>
+    public string Name { get; init; } = "image stream";
+
     internal void Validate()
     {
         if (Tasks == FaceTasks.None || (Tasks & ~FaceTasks.All) != 0)
@@ -38,6 +41,7 @@ public sealed class PhotoAnalysisOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFaces, 1, nameof(MaxFaces));
+        ArgumentNullException.ThrowIfNull(Name, nameof(Name));
         if (!(MinFaceSize >= 0f) || float.IsInfinity(MinFaceSize))
         {
             throw new ArgumentOutOfRangeException(nameof(MinFaceSize), MinFaceSize, "The minimum face size must be 0 or more pixels.");

@@ -141,6 +141,75 @@ public static class AnalysisJson
         writer.WriteEndArray();
     }
 
+    /// <summary>
+    /// Writes the property <c>"threshold"</c>: <c>null</c> without a threshold, else its value, the calibration's rule,
+    /// target false accept rate and pair count when it was calibrated, and <c>"source"</c>
+    /// (<c>calibration</c> or <c>argument</c>).
+    /// </summary>
+    /// <param name="writer">The writer, inside an object.</param>
+    /// <param name="value">The threshold in use, or <see langword="null"/> for none.</param>
+    /// <param name="calibrated">The calibration it comes from, or <see langword="null"/> when it was given by hand.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="writer"/> is <see langword="null"/>.</exception>
+    public static void WriteThreshold(Utf8JsonWriter writer, float? value, Recognition.VerificationThreshold? calibrated)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (value is not float v)
+        {
+            writer.WriteNull("threshold");
+            return;
+        }
+
+        writer.WriteStartObject("threshold");
+        writer.WriteNumber("value", v);
+        if (calibrated is { } t)
+        {
+            writer.WriteString("rule", Recognition.ThresholdStore.RuleName(t.Rule));
+            if (t.TargetFalseAcceptRate is double far)
+            {
+                writer.WriteNumber("targetFalseAcceptRate", far);
+            }
+
+            writer.WriteNumber("pairCount", t.PairCount);
+        }
+        else
+        {
+            writer.WriteNull("rule");
+        }
+
+        writer.WriteString("source", calibrated is null ? "argument" : "calibration");
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes one face identified against a gallery as an object: its <c>"box"</c>, its <c>"matches"</c> (id and
+    /// similarity, most similar first) and its <c>"identity"</c> (the best match at or above the threshold,
+    /// <c>"unknown"</c> below it, <c>null</c> without a threshold).
+    /// </summary>
+    /// <param name="writer">The writer, inside an array.</param>
+    /// <param name="detection">Where the face was found, or <see langword="null"/> for an aligned crop.</param>
+    /// <param name="matches">The gallery's best matches.</param>
+    /// <param name="identity">The verdict.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="writer"/> or <paramref name="matches"/> is <see langword="null"/>.</exception>
+    public static void WriteMatches(Utf8JsonWriter writer, FaceDetection? detection, IReadOnlyList<Recognition.GalleryMatch> matches, string? identity)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(matches);
+        writer.WriteStartObject();
+        WriteBox(writer, detection);
+        writer.WriteStartArray("matches");
+        foreach (Recognition.GalleryMatch match in matches)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", match.Id);
+            writer.WriteNumber("similarity", match.Similarity);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteString("identity", identity);
+        writer.WriteEndObject();
+    }
+
     private static void WriteStartImage(Utf8JsonWriter writer, string name, int width, int height, ImageDamage? damage)
     {
         writer.WriteStartObject();
