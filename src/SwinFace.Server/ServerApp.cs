@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
@@ -82,11 +83,10 @@ internal static class ServerApp
                 return Problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Timed out", string.Create(CultureInfo.InvariantCulture, $"The request took over {server.Value.RequestTimeout.TotalSeconds:0.#} s (SwinFace:RequestTimeout); its faces left the queue."));
             },
         });
-        long maxBytes = builder.Configuration.GetValue<long?>($"{ServerOptions.Section}:{nameof(ServerOptions.MaxRequestBytes)}") ?? new ServerOptions().MaxRequestBytes;
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBytes);
-        services.Configure<FormOptions>(form =>
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerOptions>>((kestrel, server) => kestrel.Limits.MaxRequestBodySize = server.Value.MaxRequestBytes);
+        services.AddOptions<FormOptions>().Configure<IOptions<ServerOptions>>((form, server) =>
         {
-            form.MultipartBodyLengthLimit = maxBytes;
+            form.MultipartBodyLengthLimit = server.Value.MaxRequestBytes;
             form.ValueCountLimit = 64;
         });
 

@@ -31,7 +31,7 @@ internal static class AnalysisEndpoints
         return v1;
     }
 
-    private static async Task<JsonDocument> AnalyzeAsync(
+    private static async Task<JsonAnswer> AnalyzeAsync(
         HttpRequest http,
         FaceAnalyzer analyzer,
         Uploads uploads,
@@ -47,7 +47,7 @@ internal static class AnalysisEndpoints
         List<(string Field, Upload Upload)> files = await uploads.ReadAsync(http, cancellationToken).ConfigureAwait(false);
         ImageFaces[] images = await reader.ReadAsync([.. files.Select(f => f.Upload)], request, cancellationToken).ConfigureAwait(false);
         ServerMetrics.Images.Add(images.Length);
-        return new JsonDocument(writer =>
+        return new JsonAnswer(writer =>
         {
             AnalysisJson.WriteModel(writer, analyzer);
             writer.WriteStartArray("images");
@@ -67,7 +67,7 @@ internal static class AnalysisEndpoints
         });
     }
 
-    private static async Task<JsonDocument> CompareAsync(
+    private static async Task<JsonAnswer> CompareAsync(
         HttpRequest http,
         Uploads uploads,
         FaceReader reader,
@@ -91,7 +91,7 @@ internal static class AnalysisEndpoints
         ImageFaces[] images = await reader.ReadAsync(pair, request, cancellationToken).ConfigureAwait(false);
         float[] a = RequireFace(images[0]), b = RequireFace(images[1]);
         Comparison comparison = FaceSimilarity.Compare(a, b, threshold.Value);
-        return new JsonDocument(writer =>
+        return new JsonAnswer(writer =>
         {
             writer.WriteString("a", images[0].Upload.Name);
             writer.WriteString("b", images[1].Upload.Name);

@@ -233,7 +233,7 @@ internal static class GalleryEndpoints
             results.Add((image, faces));
         }
 
-        return new JsonDocument(writer =>
+        return new JsonAnswer(writer =>
         {
             writer.WriteString("gallery", name);
             threshold.Write(writer);

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.Metadata;
 namespace SwinFace.Server;
 
 /// <summary>A JSON response written by hand with a <see cref="Utf8JsonWriter"/>: the library's <see cref="SwinFace.Analysis.AnalysisJson"/> writes into it.</summary>
-internal sealed class JsonDocument(Action<Utf8JsonWriter> write, int status = StatusCodes.Status200OK) : IResult, IEndpointMetadataProvider
+internal sealed class JsonAnswer(Action<Utf8JsonWriter> write, int status = StatusCodes.Status200OK) : IResult, IEndpointMetadataProvider
 {
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>
         builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(void), ["application/json"]));
