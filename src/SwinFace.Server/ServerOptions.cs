@@ -46,6 +46,12 @@ internal sealed class ServerOptions
     /// <summary>Gets or sets how long a request may take; past it the request is cancelled, its faces leave the queue, and the answer is <c>504</c>.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Gets or sets the photo <c>/readyz</c> analyses, which must show a face: by default NASA's portrait of Eileen Collins
+    /// (public domain), carried by the library as <c>swinface-fidelity/astronaut.png</c>.
+    /// </summary>
+    public string ReadinessPhoto { get; set; } = Path.Combine(AppContext.BaseDirectory, "swinface-fidelity", "astronaut.png");
+
     /// <summary>Gets or sets the most matches an identify may ask for.</summary>
     public int MaxTopK { get; set; } = 100;
 
@@ -105,6 +111,11 @@ internal sealed class ServerOptionsValidator(IConfiguration configuration) : IVa
         else if (!File.Exists(options.Model))
         {
             errors.Add($"SwinFace:Model: the file {options.Model} does not exist.");
+        }
+
+        if (!File.Exists(options.ReadinessPhoto))
+        {
+            errors.Add($"SwinFace:ReadinessPhoto: the file {options.ReadinessPhoto} does not exist; /readyz analyses it.");
         }
 
         Positive(errors, nameof(options.MaxBatchSize), options.MaxBatchSize);

@@ -19,10 +19,27 @@ internal sealed class Uploads(IOptions<ServerOptions> options)
     public async Task<List<(string Field, Upload Upload)>> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var uploads = new List<(string, Upload)>();
+        if (request.ContentLength > _options.MaxRequestBytes)
+        {
+            throw TooLarge();
+        }
+
         // Only multipart bodies are forms here: curl --data-binary sends a raw image as application/x-www-form-urlencoded.
         if (request.HasFormContentType && request.ContentType!.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
-            IFormCollection form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e)
+            {
+                // The form reader's limits (FormOptions) and malformed multipart bodies.
+                throw e.Message.Contains("body length limit", StringComparison.OrdinalIgnoreCase)
+                    ? TooLarge()
+                    : new RequestRefusedException(StatusCodes.Status400BadRequest, "Bad multipart body", e.Message);
+            }
+
             if (form.Files.Count > _options.MaxImagesPerRequest)
             {
                 throw TooMany(form.Files.Count);

@@ -18,9 +18,6 @@ internal sealed record Readiness(string Status, string Model, string Precision, 
 /// <summary><c>GET /healthz</c> (the process answers) and <c>GET /readyz</c> (a real analysis of a bundled face, and the gallery store).</summary>
 internal static class HealthEndpoints
 {
-    /// <summary>The bundled photo: NASA's portrait of Eileen Collins (public domain), carried by the library as <c>swinface-fidelity/astronaut.png</c>.</summary>
-    public static readonly string ProbePhoto = Path.Combine(AppContext.BaseDirectory, "swinface-fidelity", "astronaut.png");
-
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" }))
@@ -32,19 +29,19 @@ internal static class HealthEndpoints
         return app;
     }
 
-    private static async Task<IResult> ReadyAsync(FaceAnalyzer analyzer, IFaceGalleryStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> ReadyAsync(FaceAnalyzer analyzer, IFaceGalleryStore store, Microsoft.Extensions.Options.IOptions<ServerOptions> options, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
         int faces = 0;
         var clock = Stopwatch.StartNew();
         try
         {
-            await using FileStream photo = File.OpenRead(ProbePhoto);
+            await using FileStream photo = File.OpenRead(options.Value.ReadinessPhoto);
             PhotoAnalysis result = await analyzer.AnalyzePhotoAsync(photo, new PhotoAnalysisOptions { Tasks = FaceTasks.All, Name = "the bundled face" }, cancellationToken).ConfigureAwait(false);
             faces = result.Faces.Count;
             if (faces == 0)
             {
-                problems.Add("The bundled face photo gave no face: the detector or the model is broken.");
+                problems.Add($"The readiness photo {options.Value.ReadinessPhoto} gave no face: the detector or the model is broken.");
             }
             else if (result.Faces[0].Analysis.Embedding is not { } embedding || !embedding.All(float.IsFinite))
             {
