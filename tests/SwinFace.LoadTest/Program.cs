@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using SwinFace;
+using SwinFace.Analysis;
+using SwinFace.Server.Tests;
+
+// The service under load, on loopback only, each phase bounded in time and requests:
+//   dotnet run -c Release --project tests/SwinFace.LoadTest -- --model MODEL [--clients 16] [--seconds 60]
+//       [--overload 4] [--recovery-seconds 20] [--max-requests 20000] [PHOTO ...]
+// 1. the library in process: CLIENTS threads calling AnalyzePhoto for SECONDS: faces/s;
+// 2. the service (a separate process on 127.0.0.1) with CLIENTS clients for SECONDS: faces/s, latency, statuses;
+// 3. OVERLOAD x CLIENTS clients for SECONDS: 503s against timeouts, the service's peak RSS;
+// 4. CLIENTS clients again for RECOVERY-SECONDS: the service recovers.
+var options = LoadOptions.Parse(args);
+string root = FindRoot();
+byte[][] photos = [.. options.Photos.Select(File.ReadAllBytes)];
+Console.WriteLine(FormattableString.Invariant($"load test: model {Path.GetFileName(options.Model)}, {photos.Length} photos, {options.Clients} clients, {options.Seconds} s a phase, overload x{options.Overload}, at most {options.MaxRequests} requests a phase"));
+
+double library = LibraryFacesPerSecond(options, photos);
+Console.WriteLine(FormattableString.Invariant($"library in process: {library:F2} faces/s"));
+
+using ServerProcess server = ServerProcess.Start(root, options.Model);
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Clients * options.Overload, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+{
+    BaseAddress = server.Address,
+    Timeout = TimeSpan.FromSeconds(options.ClientTimeoutSeconds),
+};
+http.DefaultRequestHeaders.Add("X-Api-Key", ServerProcess.Key);
+await Phase.RunAsync(http, photos, options.Clients, 5, options.MaxRequests, null);
+
+Phase.Result normal = await Phase.RunAsync(http, photos, options.Clients, options.Seconds, options.MaxRequests, server.Id);
+Phase.Result overload = await Phase.RunAsync(http, photos, options.Clients * options.Overload, options.Seconds, options.MaxRequests, server.Id);
+Phase.Result recovery = await Phase.RunAsync(http, photos, options.Clients, options.RecoverySeconds, options.MaxRequests, server.Id);
+long peakRss = Phase.ReadStatusKb(server.Id, "VmHWM");
+server.Terminate();
+int exit = server.WaitForExit(TimeSpan.FromSeconds(60));
+
+Console.WriteLine();
+Console.WriteLine("| phase | clients | seconds | requests | faces/s | vs library | 200 | 503 | 504 | other 5xx | client timeouts | p50 ms | p95 ms | p99 ms | RSS max MB |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+foreach ((string name, Phase.Result r) in new[] { ("normal", normal), ("overload", overload), ("recovery", recovery) })
+{
+    Console.WriteLine(FormattableString.Invariant(
+        $"| {name} | {r.Clients} | {r.Seconds:F1} | {r.Requests} | {r.FacesPerSecond:F2} | {r.FacesPerSecond / library:P1} | {r.Ok} | {r.Busy} | {r.TimedOut} | {r.OtherErrors} | {r.ClientTimeouts} | {r.Percentile(50):F0} | {r.Percentile(95):F0} | {r.Percentile(99):F0} | {r.MaxRssMb:F0} |"));
+}
+
+Console.WriteLine(FormattableString.Invariant($"library in process: {library:F2} faces/s; service peak RSS (VmHWM) {peakRss / 1024.0:F0} MB; exit code after SIGTERM {exit}"));
+bool met = normal.FacesPerSecond >= 0.9 * library && normal.Busy + normal.TimedOut + normal.OtherErrors == 0
+    && overload.ClientTimeouts == 0 && overload.OtherErrors == 0 && recovery.Busy + recovery.TimedOut + recovery.OtherErrors == 0 && exit == 0;
+Console.WriteLine(met ? "targets: met" : "targets: NOT met");
+return met ? 0 : 1;
+
+static double LibraryFacesPerSecond(LoadOptions options, byte[][] photos)
+{
+    // The service's own settings for the analyzer, so that the comparison is of the HTTP layer alone.
+    using FaceAnalyzer analyzer = FaceAnalyzer.Create(options.Model, new FaceAnalyzerOptions { MaxBatchSize = 32, MaxQueuedFaces = int.MaxValue });
+    foreach (byte[] photo in photos)
+    {
+        analyzer.AnalyzePhoto(photo);
+    }
+
+    long faces = 0, requests = 0;
+    var clock = Stopwatch.StartNew();
+    TimeSpan end = TimeSpan.FromSeconds(options.Seconds);
+    Thread[] threads = [.. Enumerable.Range(0, options.Clients).Select(c => new Thread(() =>
+    {
+        for (int i = c; clock.Elapsed < end && Interlocked.Increment(ref requests) <= options.MaxRequests; i++)
+        {
+            Interlocked.Add(ref faces, analyzer.AnalyzePhoto(photos[i % photos.Length], FaceTasks.All).Faces.Count);
+        }
+    }))];
+    Array.ForEach(threads, t => t.Start());
+    Array.ForEach(threads, t => t.Join());
+    return faces / clock.Elapsed.TotalSeconds;
+}
+
+static string FindRoot()
+{
+    for (string? dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
+    {
+        if (File.Exists(Path.Combine(dir, "SwinFace.sln")))
+        {
+            return dir;
+        }
+    }
+
+    throw new InvalidOperationException("SwinFace.sln not found above " + AppContext.BaseDirectory);
+}
+
+/// <summary>The command line.</summary>
+internal sealed record LoadOptions(string Model, int Clients, int Seconds, int Overload, int RecoverySeconds, int MaxRequests, int ClientTimeoutSeconds, string[] Photos)
+{
+    public static LoadOptions Parse(string[] args)
+    {
+        string? model = null;
+        int clients = 16, seconds = 60, overload = 4, recovery = 20, maxRequests = 20_000, timeout = 60;
+        var photos = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            int Next() => int.Parse(args[++i], CultureInfo.InvariantCulture);
+            switch (args[i])
+            {
+                case "--model": model = args[++i]; break;
+                case "--clients": clients = Next(); break;
+                case "--seconds": seconds = Next(); break;
+                case "--overload": overload = Next(); break;
+                case "--recovery-seconds": recovery = Next(); break;
+                case "--max-requests": maxRequests = Next(); break;
+                case "--client-timeout": timeout = Next(); break;
+                default: photos.Add(args[i]); break;
+            }
+        }
+
+        if (model is null)
+        {
+            throw new ArgumentException("--model MODEL is required");
+        }
+
+        if (photos.Count == 0)
+        {
+            photos.AddRange(["../shared/testdata/photos/three-faces.jpg", "../shared/testdata/photos/one-face-turned.jpg"]);
+        }
+
+        return new LoadOptions(model, clients, seconds, overload, recovery, maxRequests, timeout, [.. photos]);
+    }
+}
+
+/// <summary>One phase: clients posting photos to /v1/analyze until the time or the request budget is spent.</summary>
+internal static class Phase
+{
+    public static async Task<Result> RunAsync(HttpClient http, byte[][] photos, int clients, int seconds, int maxRequests, int? serverPid)
+    {
+        var result = new Result(clients);
+        long sent = 0;
+        var clock = Stopwatch.StartNew();
+        TimeSpan end = TimeSpan.FromSeconds(seconds);
+        using var stopSampling = new CancellationTokenSource();
+        Task sampling = serverPid is int pid ? SampleRssAsync(pid, result, stopSampling.Token) : Task.CompletedTask;
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+        {
+            for (int i = c; clock.Elapsed < end && Interlocked.Increment(ref sent) <= maxRequests; i++)
+            {
+                using var content = new ByteArrayContent(photos[i % photos.Length]);
+                content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+                long start = Stopwatch.GetTimestamp();
+                try
+                {
+                    using HttpResponseMessage response = await http.PostAsync("/v1/analyze", content);
+                    byte[] body = await response.Content.ReadAsByteArrayAsync();
+                    result.Record(response.StatusCode, Stopwatch.GetElapsedTime(start).TotalMilliseconds, response.IsSuccessStatusCode ? CountFaces(body) : 0);
+                    if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                    {
+                        // A client that honours Retry-After would wait; a load generator backs off briefly instead.
+                        await Task.Delay(100);
+                    }
+                }
+                catch (TaskCanceledException)
+                {
+                    result.ClientTimeout();
+                }
+            }
+        }));
+        result.Seconds = clock.Elapsed.TotalSeconds;
+        await stopSampling.CancelAsync();
+        await sampling;
+        return result;
+    }
+
+    public static long ReadStatusKb(int pid, string field)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    private static int CountFaces(byte[] body)
+    {
+        using var doc = JsonDocument.Parse(body);
+        return doc.RootElement.GetProperty("images").EnumerateArray().Sum(i => i.GetProperty("faces").GetArrayLength());
+    }
+
+    private static async Task SampleRssAsync(int pid, Result result, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            result.Rss(ReadStatusKb(pid, "VmRSS") / 1024.0);
+            try
+            {
+                await Task.Delay(250, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>What a phase measured.</summary>
+    internal sealed class Result(int clients)
+    {
+        private readonly List<double> _latencies = [];
+        private readonly object _gate = new();
+        private long _faces;
+
+        public int Clients { get; } = clients;
+
+        public double Seconds { get; set; }
+
+        public int Requests { get; private set; }
+
+        public int Ok { get; private set; }
+
+        public int Busy { get; private set; }
+
+        public int TimedOut { get; private set; }
+
+        public int OtherErrors { get; private set; }
+
+        public int ClientTimeouts { get; private set; }
+
+        public double MaxRssMb { get; private set; }
+
+        public double FacesPerSecond => Interlocked.Read(ref _faces) / Seconds;
+
+        public void Record(HttpStatusCode status, double ms, int faces)
+        {
+            lock (_gate)
+            {
+                Requests++;
+                switch (status)
+                {
+                    case HttpStatusCode.OK:
+                        Ok++;
+                        _latencies.Add(ms);
+                        _faces += faces;
+                        break;
+                    case HttpStatusCode.ServiceUnavailable: Busy++; break;
+                    case HttpStatusCode.GatewayTimeout: TimedOut++; break;
+                    default: OtherErrors++; break;
+                }
+            }
+        }
+
+        public void ClientTimeout()
+        {
+            lock (_gate)
+            {
+                Requests++;
+                ClientTimeouts++;
+            }
+        }
+
+        public void Rss(double mb)
+        {
+            lock (_gate)
+            {
+                MaxRssMb = Math.Max(MaxRssMb, mb);
+            }
+        }
+
+        /// <summary>The latency percentile of the answered (200) requests, in milliseconds.</summary>
+        public double Percentile(double p)
+        {
+            lock (_gate)
+            {
+                if (_latencies.Count == 0)
+                {
+                    return double.NaN;
+                }
+
+                double[] sorted = [.. _latencies.Order()];
+                return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+            }
+        }
+    }
+}
