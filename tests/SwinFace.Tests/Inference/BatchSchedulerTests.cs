@@ -210,6 +210,46 @@ public sealed class BatchSchedulerTests : IDisposable
         AssertClose(expected[0].Embedding, analyzer.Analyze(_faces[0], FaceTasks.Identity).Embedding);
     }
 
+    [Fact]
+    public void Analyze_ReportsFacesAndBatchesOnTheSwinFaceMeter()
+    {
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 4 });
+        long faces = 0, batches = 0, batchFaces = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == FaceAnalyzer.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+
+        // Other tests run analyzers at the same time: count only what this analyzer's thread records.
+        int thread = Environment.CurrentManagedThreadId;
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "swinface.faces" && Environment.CurrentManagedThreadId == thread)
+            {
+                faces += value;
+            }
+        });
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "swinface.batch.size" && Environment.CurrentManagedThreadId == thread)
+            {
+                batches++;
+                batchFaces += value;
+            }
+        });
+        listener.Start();
+
+        analyzer.Analyze([.. _faces, .. _faces, _faces[0]], FaceTasks.Identity);
+
+        Assert.Equal(9, faces);
+        Assert.Equal(3, batches);
+        Assert.Equal(9, batchFaces);
+    }
+
     private static byte[] Pixels(Image<Rgb24> face)
     {
         byte[] rgb = new byte[112 * 112 * 3];
