@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 
 namespace SwinFace.Server;
 
@@ -99,4 +100,29 @@ internal sealed class Uploads(IOptions<ServerOptions> options)
         StatusCodes.Status413PayloadTooLarge,
         "Request too large",
         string.Create(CultureInfo.InvariantCulture, $"The request is over the limit of {_options.MaxRequestBytes:N0} bytes (SwinFace:MaxRequestBytes)."));
+}
+
+/// <summary>OpenAPI metadata for endpoints that take images.</summary>
+internal static class UploadMetadata
+{
+    /// <summary>
+    /// Documents the request body (images as files of a multipart form, or one image as the raw body) in the OpenAPI
+    /// document only: accepts-metadata would make routing refuse other content types, and a raw body may have any.
+    /// </summary>
+    public static RouteHandlerBuilder AcceptsImages(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            var binary = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = "Images as the files of a multipart/form-data body (any field names), or one image as the raw body (any content type). JPEG, PNG, BMP, GIF, TIFF, TGA, WebP or PBM.",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["multipart/form-data"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.Object, AdditionalProperties = binary } },
+                    ["application/octet-stream"] = new() { Schema = binary },
+                },
+            };
+            return Task.CompletedTask;
+        });
 }

@@ -13,6 +13,7 @@ internal static class AnalysisEndpoints
     public static RouteGroupBuilder MapAnalysis(this RouteGroupBuilder v1)
     {
         v1.MapPost("/analyze", AnalyzeAsync)
+            .AcceptsImages()
             .RequireAuthorization(Policies.Analyze)
             .WithName("Analyze")
             .WithSummary("Find and analyse every face of one or more photos.")
@@ -24,6 +25,7 @@ internal static class AnalysisEndpoints
                 "comma-separated), aligned (the images are aligned 112x112 crops), crops (return each face's aligned crop as a PNG " +
                 "data URL), maxFaces, minFaceSize (box width in pixels). Needs the scope `analyze`.");
         v1.MapPost("/compare", CompareAsync)
+            .AcceptsImages()
             .RequireAuthorization(Policies.Analyze)
             .WithName("Compare")
             .WithSummary("Compare the largest faces of two images: cosine similarity, and a verdict when the model has a calibrated threshold.")

@@ -38,13 +38,13 @@ internal static class GalleryEndpoints
             .WithSummary("Delete a gallery and every identity in it.");
         galleries.MapGet("/{name}/identities", ListIdentitiesAsync).RequireAuthorization(Policies.ReadGallery)
             .WithSummary("List identities in ascending order of id, a page at a time (after, limit).");
-        galleries.MapPost("/{name}/identities/{id}", EnrollAsync).RequireAuthorization(Policies.WriteGallery).DisableAntiforgery()
+        galleries.MapPost("/{name}/identities/{id}", EnrollAsync).AcceptsImages().RequireAuthorization(Policies.WriteGallery).DisableAntiforgery()
             .WithSummary("Enrol photos of one person: the largest face of each photo is averaged into the identity's template. A photo without a face enrols nothing.");
         galleries.MapDelete("/{name}/identities/{id}", RemoveAsync).RequireAuthorization(Policies.WriteGallery)
             .WithSummary("Remove an identity.");
         galleries.MapPatch("/{name}/identities/{id}", RenameAsync).RequireAuthorization(Policies.WriteGallery)
             .WithSummary("Rename an identity, keeping its template.");
-        galleries.MapPost("/{name}/identify", IdentifyAsync).RequireAuthorization(Policies.ReadGallery).DisableAntiforgery()
+        galleries.MapPost("/{name}/identify", IdentifyAsync).AcceptsImages().RequireAuthorization(Policies.ReadGallery).DisableAntiforgery()
             .WithSummary("Identify every face of one or more photos: the top k matches, and the identity when the model has a calibrated threshold (k, aligned).");
         return v1;
     }
