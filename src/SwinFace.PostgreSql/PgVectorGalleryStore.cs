@@ -41,6 +41,15 @@ namespace SwinFace.PostgreSql;
 /// row (<c>SELECT ... FOR UPDATE</c>), so two processes enrolling faces of one identity at once both count.
 /// </para>
 /// <para>
+/// A gallery holds no state but its id and model, so any number of instances see one gallery; one opened before
+/// its gallery was deleted finds nothing, and enrolling into it throws <see cref="InvalidOperationException"/>.
+/// </para>
+/// <para>
+/// PGlite (PostgreSQL in WebAssembly, which the tests use) is one backend that serves its connections' messages
+/// in turn, interleaving them outside transaction blocks: against it, use one process and one connection
+/// (<c>Maximum Pool Size=1</c>).
+/// </para>
+/// <para>
 /// Needs pgvector 0.8.0 or later. All members are safe to call from many threads at once. Connection failures
 /// and server errors surface as Npgsql's exceptions (<see cref="NpgsqlException"/>,
 /// <see cref="PostgresException"/>) with the server's message.
