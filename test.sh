@@ -18,6 +18,8 @@ tests/postgres/pglite.sh start
 source artifacts/pglite/env
 status=0
 dotnet test SwinFace.sln -c Release 2>&1 | tee "$log" || status=$?
+# Only the tests above use it: its memory is given back before the checks below.
+tests/postgres/pglite.sh stop
 
 # The exporter's own tests (key listing, strict loading, the model file).
 checks_passed=0 checks_failed=0

@@ -27,7 +27,8 @@ namespace SwinFace.PostgreSql;
 /// for the same enrolments to the last bit, and equal scores come in enrolment order. For top-k a search fetches
 /// max(<see cref="PgVectorGalleryStoreOptions.MinCandidates"/>, 4k) candidates, with <c>hnsw.ef_search</c> set
 /// to that (at most 1,000) and pgvector's iterative scans in strict order, for that transaction only. A gallery
-/// of at most that many identities is read whole, so its search is exact.
+/// of at most that many identities is read whole, so its search is exact; PostgreSQL's planner may also scan a
+/// larger gallery's rows exactly, when that costs less than the index.
 /// </para>
 /// <para>
 /// <b>Recall.</b> HNSW is approximate: in a larger gallery an identity that is among the true top k can be
