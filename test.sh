@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the C# unit and golden tests (the committed tiny model, and a full-size seeded
-# model against PyTorch), the sample CLI's JSON against PyTorch, and the NuGet package in a new app.
-# Installs and fetches what it needs first.
+# model against PyTorch), the pgvector gallery against PGlite, the sample CLI's JSON against PyTorch, and
+# the NuGet package in a new app. Installs and fetches what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")"
 models/install-deps.sh
@@ -11,9 +11,15 @@ models/make-full-parity.sh artifacts/full
 export SWINFACE_FULL_DIR="$PWD/artifacts/full"
 
 log=$(mktemp)
-trap 'rm -rf "$log"' EXIT
+trap 'rm -rf "$log"; tests/postgres/pglite.sh stop' EXIT
+# PostgreSQL + pgvector (PGlite on loopback) for the pgvector gallery's tests, stopped by the trap above.
+tests/postgres/pglite.sh start
+# shellcheck source=/dev/null
+source artifacts/pglite/env
 status=0
 dotnet test SwinFace.sln -c Release 2>&1 | tee "$log" || status=$?
+# Only the tests above use it: its memory is given back before the checks below.
+tests/postgres/pglite.sh stop
 
 # The exporter's own tests (key listing, strict loading, the model file).
 checks_passed=0 checks_failed=0

@@ -394,15 +394,20 @@ public sealed class FaceGallery : IFaceGallery, IDisposable
 
     /// <summary>
     /// Checks an identity id, by the rules of every <see cref="IFaceGallery"/>: not empty, valid Unicode (no unpaired
-    /// surrogate), at most 256 UTF-8 bytes. Ids are compared ordinally.
+    /// surrogate), no U+0000 (which a database's text cannot hold), at most 256 UTF-8 bytes. Ids are compared ordinally.
     /// </summary>
     /// <param name="id">The id.</param>
     /// <param name="paramName">The parameter to name in the exception.</param>
     /// <exception cref="ArgumentNullException"><paramref name="id"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="id"/> is empty, not valid Unicode, or too long.</exception>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is empty, not valid Unicode, holds U+0000, or is too long.</exception>
     public static void ValidateId(string id, string paramName)
     {
         ArgumentException.ThrowIfNullOrEmpty(id, paramName);
+        if (id.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The id holds U+0000 (NUL), which a database's text cannot hold.", paramName);
+        }
+
         int bytes;
         try
         {

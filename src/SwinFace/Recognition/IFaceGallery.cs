@@ -98,7 +98,10 @@ public interface IFaceGalleryStore
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns><see langword="true"/> when it was created; <see langword="false"/> when a gallery of that name exists.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is not a valid gallery name.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="name"/> is not a valid gallery name, or <paramref name="model"/> is not a valid id (see
+    /// <see cref="FaceGallery.ValidateId(string, string)"/>).
+    /// </exception>
     Task<bool> TryCreateAsync(string name, string? model, CancellationToken cancellationToken = default);
 
     /// <summary>Opens a gallery.</summary>
