@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
+using SwinFace.PostgreSql;
 using SwinFace.Recognition;
 using SwinFace.Server.Analysis;
 using SwinFace.Server.Galleries;
@@ -119,6 +120,7 @@ internal static class ServerApp
         // Load the model now: a bad model stops the service at start-up, and the first request does not wait for it.
         app.Services.GetRequiredService<FaceAnalyzer>();
         app.Services.GetRequiredService<ModelThreshold>();
+        app.Services.GetRequiredService<IFaceGalleryStore>();
     }
 
     private static IFaceGalleryStore CreateGalleryStore(IServiceProvider services)
@@ -129,7 +131,9 @@ internal static class ServerApp
         {
             GalleryStoreKind.Memory => new FolderGalleryStore(null),
             GalleryStoreKind.Folder => new FolderGalleryStore(Path.Combine(root, options.Galleries.Folder)),
-            _ => throw new NotSupportedException("SwinFace:Galleries:Store Postgres needs the SwinFace.PostgreSql gallery store."),
+            // Created at start-up: the schema is made if missing, and an unreachable database stops the service with Npgsql's message.
+            _ => PgVectorGalleryStore.CreateAsync(options.Galleries.ConnectionString!, new PgVectorGalleryStoreOptions { MinCandidates = options.Galleries.MinCandidates })
+                .GetAwaiter().GetResult(),
         };
     }
 }

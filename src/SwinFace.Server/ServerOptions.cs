@@ -83,6 +83,12 @@ internal sealed class GalleryStoreOptions
 
     /// <summary>Gets or sets the PostgreSQL connection string, for <see cref="GalleryStoreKind.Postgres"/> (or <c>ConnectionStrings:Galleries</c>).</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Gets or sets the fewest candidates a search fetches from the HNSW index before re-ranking them exactly, for
+    /// <see cref="GalleryStoreKind.Postgres"/>: more is slower and finds more of the true top k (PgVectorGalleryStoreOptions.MinCandidates).
+    /// </summary>
+    public int MinCandidates { get; set; } = 100;
 }
 
 /// <summary>The kinds of gallery store.</summary>
@@ -140,6 +146,11 @@ internal sealed class ServerOptionsValidator(IConfiguration configuration) : IVa
         if (options.Galleries.Store == GalleryStoreKind.Postgres && string.IsNullOrWhiteSpace(options.Galleries.ConnectionString))
         {
             errors.Add("SwinFace:Galleries:Store is Postgres, but no connection string is set (SwinFace:Galleries:ConnectionString or ConnectionStrings:Galleries).");
+        }
+
+        if (options.Galleries.MinCandidates is < 1 or > PostgreSql.PgVectorGalleryStoreOptions.MaxMinCandidates)
+        {
+            errors.Add($"SwinFace:Galleries:MinCandidates must be 1 to {PostgreSql.PgVectorGalleryStoreOptions.MaxMinCandidates}; got {options.Galleries.MinCandidates}.");
         }
 
         if (options.Galleries.Store == GalleryStoreKind.Folder && string.IsNullOrWhiteSpace(options.Galleries.Folder))

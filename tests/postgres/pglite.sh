@@ -3,13 +3,16 @@
 # pgvector gallery tests: Debian has no pgvector package.
 #
 #   tests/postgres/pglite.sh start   installs the pinned npm packages (npm ci, into tests/postgres/node_modules),
-#                                    starts two in-memory servers on free loopback ports, waits until they accept
+#                                    starts three in-memory servers on free loopback ports, waits until they accept
 #                                    connections and writes artifacts/pglite/env
 #   tests/postgres/pglite.sh stop    stops them (and is harmless when none runs)
 #
 # artifacts/pglite/env sets, for `source`:
 #   SWINFACE_PG            a database with pgvector, for the tests and the CLI's --db
 #   SWINFACE_PG_NO_VECTOR  a database without it, for the test of the error that says to install it
+#   SWINFACE_PG_SERVICE    a database with pgvector for the service's replica tests, which run beside the others:
+#                          PGlite interleaves its connections' messages, so test assemblies that run at once
+#                          need servers of their own
 #
 # PGlite is one PostgreSQL backend in one process. Its socket server (pglite-server) accepts at most
 # --max-connections connections (default 1: a second one gets "Too many connections" and is closed, which Npgsql
@@ -61,7 +64,7 @@ start_server() {
 
 stop() {
   local name pid
-  for name in pgvector plain; do
+  for name in pgvector plain service; do
     [ -f "$state/$name.pid" ] || continue
     pid=$(cat "$state/$name.pid")
     if kill -0 "$pid" 2>/dev/null; then
@@ -83,15 +86,17 @@ start() {
   fi
   mkdir -p "$state"
   stop
-  local vector_port plain_port
+  local vector_port plain_port service_port
   vector_port=$(start_server pgvector @electric-sql/pglite-pgvector:vector)
   plain_port=$(start_server plain)
+  service_port=$(start_server service @electric-sql/pglite-pgvector:vector)
   local common="Host=127.0.0.1;Username=postgres;Password=postgres;Database=postgres;Maximum Pool Size=1;Timeout=60;Command Timeout=120"
   cat >"$state/env" <<EOF
 export SWINFACE_PG='$common;Port=$vector_port'
 export SWINFACE_PG_NO_VECTOR='$common;Port=$plain_port'
+export SWINFACE_PG_SERVICE='$common;Port=$service_port'
 EOF
-  echo "pglite.sh: pgvector on 127.0.0.1:$vector_port, without pgvector on 127.0.0.1:$plain_port; source $state/env"
+  echo "pglite.sh: pgvector on 127.0.0.1:$vector_port and $service_port (the service's tests), without pgvector on 127.0.0.1:$plain_port; source $state/env"
 }
 
 case "${1:-}" in
