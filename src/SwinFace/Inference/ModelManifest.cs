@@ -58,6 +58,9 @@ internal sealed class ModelManifest
 
     public required string[] BranchInputs { get; init; }
 
+    /// <summary>Gets the graphs a model runs, in the order their sessions are created: the backbone, then each branch's (a graph may serve several).</summary>
+    public IEnumerable<string> Graphs => [BackboneGraph, .. BranchGraphs];
+
     /// <summary>Reads and checks a manifest.</summary>
     /// <param name="json">The manifest's bytes.</param>
     /// <param name="origin">The model's name in messages.</param>
