@@ -61,6 +61,14 @@ internal sealed class PhotoLoader(long maxPixels, bool acceptDamaged)
             throw new SwinFaceImageException($"{name}: {info.Width} x {info.Height} pixels is over the limit of {maxPixels:N0} pixels (FaceAnalyzerOptions.MaxImagePixels).");
         }
 
+        long pixels = (long)info.Width * info.Height;
+        if (ImageIntegrity.DensityLimit(data) is var (format, maxPerByte) && pixels > maxPerByte * data.Length)
+        {
+            throw new SwinFaceImageException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{name}: {info.Width} x {info.Height} pixels in {data.Length:N0} bytes, {pixels / data.Length:N0} pixels a byte: more than a {format} file can hold (at most {maxPerByte:N0} a byte). The file is cut short or made to be slow to decode; it was not decoded."));
+        }
+
         string? warning = null;
         Image<Rgb24> rgb;
         if (TurboJpeg.IsAvailable && TurboJpeg.TryDecode(data, maxPixels) is { } jpeg)
