@@ -4,8 +4,9 @@ using System.Globalization;
 namespace SwinFace.Imaging;
 
 /// <summary>
-/// Structural checks that decoders skip: whether an encoded image ends where its format says it must, and
-/// how many frames an animated WebP holds. They read the container only, never the compressed data.
+/// Structural checks that decoders skip: whether an encoded image ends where its format says it must, whether
+/// it declares more pixels than its bytes can hold, and how many frames an animated WebP holds. They read the
+/// container only, never the compressed data.
 /// </summary>
 internal static class ImageIntegrity
 {
@@ -53,7 +54,8 @@ internal static class ImageIntegrity
     /// most 600 pixels a byte (libwebp wrote 564 for a solid 62-megapixel image); a JPEG with Huffman coding spends a
     /// bit at least on each 8 x 8 block's DC coefficient, at most 512 pixels a byte (libjpeg-turbo: 256); a PNG's
     /// deflate expands 1 byte to at most 1,032, at most 8,256 one-bit pixels a byte (zlib: 8,160); a GIF's LZW
-    /// code of at least 12 bits yields at most 4,096 pixels, about 2,731 a byte (Pillow: 1,323); a lossless WebP has
+    /// codes yield at most 4,096 pixels each and are 12 bits long once their table is full, about 2,731 pixels a
+    /// byte (Pillow: 1,323); a lossless WebP has
     /// no ceiling (a prefix code of one symbol takes no bits), and libwebp wrote 25,529 pixels a byte. The limits are
     /// four times these. BMP (RLE escapes skip any number of pixels), TIFF (CCITT fax codes a blank row in one bit) and
     /// the other formats have no ceiling and none is set: <see cref="FaceAnalyzerOptions.MaxImagePixels"/> bounds them.

@@ -13,7 +13,8 @@ namespace SwinFace.Imaging;
 internal sealed record DecodedPhoto(Image<Rgb24> Image, ImageDamage? Damage);
 
 /// <summary>
-/// Decodes photos safely: dimensions are checked from the header before any pixel is decoded, the
+/// Decodes photos safely: dimensions are checked from the header before any pixel is decoded (against the
+/// limit, and against what the file's bytes can hold, <see cref="ImageIntegrity.DensityLimit"/>), the
 /// decoder's allocations are capped, only the first frame of an animation (GIF, WebP) or the first page of
 /// a TIFF is decoded, EXIF orientation is
 /// applied, and transparency is flattened onto white. Grayscale, palette, 16-bit and CMYK images all come
