@@ -254,7 +254,13 @@ internal static class ImageIntegrity
 
     private static bool GifEnds(ReadOnlySpan<byte> d)
     {
+        // The signature, then the logical screen descriptor: a file cut inside them has no end to look for.
         int at = 13;
+        if (d.Length < at)
+        {
+            return false;
+        }
+
         if ((d[10] & 0x80) != 0)
         {
             at += 3 << ((d[10] & 7) + 1);
