@@ -43,6 +43,12 @@ public sealed class FaceAnalyzerOptions
     /// Gets the largest photo accepted, in pixels (width x height), checked from the file's header before
     /// decoding; the decoder's memory is capped to match. The default is 100,000,000 (100 megapixels).
     /// </summary>
+    /// <remarks>
+    /// Decoding takes time for every pixel a header declares, whatever the file holds, so a service should set
+    /// this to the largest photo it needs. A JPEG, PNG, GIF or WebP file that declares more pixels than its bytes
+    /// can hold (four times what the format's best compression reaches) is cut short or made to be slow to decode:
+    /// it is refused before it is decoded, even with <see cref="AnalyzeDamagedPhotos"/>.
+    /// </remarks>
     public long MaxImagePixels { get; init; } = 100_000_000;
 
     /// <summary>

@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SwinFace.Conversion;
 using SwinFace.Imaging;
+using SwinFace.Inference;
 using SwinFace.Recognition;
 
 namespace SwinFace.Fuzz;
@@ -25,6 +27,8 @@ internal static class FuzzTargets
         new("gallery", Gallery, typeof(InvalidDataException)),
         new("pairs", Pairs, typeof(FormatException)),
         new("threshold", Threshold, typeof(InvalidDataException)),
+        new("model", Model, typeof(SwinFaceModelException)),
+        new("checkpoint", Checkpoint, typeof(SwinFaceModelException)),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
@@ -67,4 +71,92 @@ internal static class FuzzTargets
 
     private static void Threshold(byte[] input) =>
         ThresholdStore.Parse(input, "fuzz.threshold.json", "fuzz.swinface", ThresholdModelSha256);
+
+    /// <summary>
+    /// What <see cref="FaceAnalyzer.Create(string, FaceAnalyzerOptions?)"/> does with a model's bytes before ONNX Runtime
+    /// sees any of them: the container, the manifest, and every graph copied out and checked against the manifest's
+    /// SHA-256 (<c>ModelRunner.Open</c> then hands the checked bytes to ONNX Runtime, which is not fuzzed here). The ZIP
+    /// entries' CRC-32s are fixed up first, so that mutations of the manifest get past its CRC. A checkpoint given
+    /// instead is read and strictly checked; the <c>checkpoint</c> target fuzzes that reader.
+    /// </summary>
+    private static void Model(byte[] input)
+    {
+        ZipCrcs.FixUp(input);
+        using RandomAccessBytes bytes = RandomAccessBytes.Wrap(new MemoryStream(input, writable: false));
+        IModelGraphs graphs = ModelLoader.Open(bytes, "fuzz input");
+        if (graphs is ModelFile)
+        {
+            foreach (string graph in graphs.Manifest.Graphs.Distinct(StringComparer.Ordinal))
+            {
+                graphs.WriteGraph(graph, Stream.Null);
+            }
+
+            _ = graphs.ModelId;
+        }
+    }
+
+    /// <summary>
+    /// The checkpoint reader: <see cref="TorchCheckpoint.Read(RandomAccessBytes, string)"/> (the ZIP, the restricted
+    /// unpickler, storages and tensor views), then every tensor's data read, up to a million elements per input (a
+    /// stride-0 view may claim billions), and the strict check against the official architecture. The ZIP entries'
+    /// CRC-32s are fixed up first, so that mutations of the pickle and of the storages get past them.
+    /// </summary>
+    private static void Checkpoint(byte[] input)
+    {
+        ZipCrcs.FixUp(input);
+        using RandomAccessBytes bytes = RandomAccessBytes.Wrap(new MemoryStream(input, writable: false));
+        TorchCheckpoint checkpoint = TorchCheckpoint.Read(bytes, "fuzz input");
+        long budget = 1 << 20;
+        foreach (TorchTensor tensor in Tensors(checkpoint.Root))
+        {
+            if (tensor.Count > budget)
+            {
+                continue;
+            }
+
+            budget -= tensor.Count;
+            tensor.ReadSingles(new float[tensor.Count]);
+            if (tensor.DType is not (TorchDType.Float32 or TorchDType.Float64 or TorchDType.Float16 or TorchDType.BFloat16))
+            {
+                tensor.ReadInt64s(new long[tensor.Count]);
+            }
+        }
+
+        _ = SwinFaceCheckpoint.Load(checkpoint, ModelStructure.Float32);
+    }
+
+    /// <summary>Every tensor reachable from an unpickled object, once each; without recursion, as a pickle may nest deeply or hold itself.</summary>
+    private static IEnumerable<TorchTensor> Tensors(object? root)
+    {
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<object?>([root]);
+        while (pending.TryPop(out object? value))
+        {
+            if (value is null || value is string or long or double or bool || !seen.Add(value))
+            {
+                continue;
+            }
+
+            switch (value)
+            {
+                case TorchTensor tensor:
+                    yield return tensor;
+                    break;
+                case PickleDict dict:
+                    foreach (KeyValuePair<object, object?> item in dict.Items)
+                    {
+                        pending.Push(item.Value);
+                    }
+
+                    break;
+                case IEnumerable<object?> items:
+                    foreach (object? item in items)
+                    {
+                        pending.Push(item);
+                    }
+
+                    break;
+            }
+        }
+    }
 }

@@ -53,6 +53,20 @@ public sealed class FaceAnalyzerTests
         AssertModelError(Rewrite((name, data) => name == "manifest.json" ? Encoding.UTF8.GetBytes("{ nope") : data), "not valid JSON");
     }
 
+    [Fact]
+    public void Create_RejectsAManifestThatIsNotUtf8()
+    {
+        // Found by the model fuzz target: bytes that are not UTF-8 inside a JSON string threw InvalidOperationException.
+        AssertModelError(ReplaceInManifest("\"SwinFace\""u8.ToArray(), [(byte)'"', 0x53, 0xFF, 0xFE, (byte)'"']), "'manifest.json' is not valid UTF-8 (at byte");
+    }
+
+    [Fact]
+    public void Create_RejectsAManifestStringThatIsNoUnicodeText()
+    {
+        // Valid JSON and valid UTF-8, but "\ud800" (a lone surrogate) is no string: GetString threw InvalidOperationException.
+        AssertModelError(ReplaceInManifest("\"SwinFace\""u8.ToArray(), "\"\\ud800\""u8.ToArray()), "manifest field 'name': expected a string of Unicode text, found \"\\ud800\"");
+    }
+
     [Theory]
     [InlineData("formatVersion", "3", "'formatVersion': expected 2, found 3")]
     [InlineData("formatVersion", "1", "a model file of format 1, written before model files recorded their graphs' SHA-256")]
@@ -290,6 +304,18 @@ public sealed class FaceAnalyzerTests
         copy[copy.Length / 3] ^= 0x10;
         return copy;
     }
+
+    private static byte[] ReplaceInManifest(byte[] find, byte[] replacement) => Rewrite((name, data) =>
+    {
+        if (name != "manifest.json")
+        {
+            return data;
+        }
+
+        int at = data.AsSpan().IndexOf(find);
+        Assert.True(at >= 0);
+        return [.. data[..at], .. replacement, .. data[(at + find.Length)..]];
+    });
 
     private static byte[] EditManifest(Action<JsonNode> edit) => EditManifest(TinyModel, edit);
 

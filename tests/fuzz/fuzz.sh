@@ -3,8 +3,9 @@
 #   tests/fuzz/fuzz.sh TARGET SECONDS [OUT]   fuzz for SECONDS, findings in OUT (default artifacts/fuzz/TARGET)
 #   tests/fuzz/fuzz.sh --ci [SECONDS]         every target for SECONDS each (default 30), fail on any crash or hang
 # Builds the harness once into artifacts/fuzz/bin and instruments SwinFace.dll and ImageSharp there (never
-# the normal build output). Prints execs, execs/s, coverage and findings from AFL++'s fuzzer_stats;
-# crashing inputs are replayed so their stack traces show. FUZZING.md explains the rest.
+# the normal build output); an uninstrumented copy in artifacts/fuzz/bin/plain replays findings. Prints
+# execs, execs/s, coverage and findings from AFL++'s fuzzer_stats; crashing inputs are replayed so their
+# stack traces show. FUZZING.md explains the rest.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -26,7 +27,10 @@ build() {
   newest=$(find src/SwinFace tests/SwinFace.Fuzz -name '*.cs' -newer "$stamp" 2>/dev/null | head -1 || true)
   if [ -f "$stamp" ] && [ -z "$newest" ]; then return; fi
   rm -rf "$bin"
-  dotnet publish tests/SwinFace.Fuzz -c Release -o "$bin" -p:UseAppHost=false >/dev/null
+  # An uninstrumented copy replays findings: instrumented code run outside afl-fuzz has no coverage map
+  # to write to, and fails with NullReferenceException or AccessViolationException on any input.
+  dotnet publish tests/SwinFace.Fuzz -c Release -o "$bin/plain" -p:UseAppHost=false >/dev/null
+  cp -a "$bin/plain/." "$bin/"
   dotnet tool restore >/dev/null
   for dll in SwinFace.dll SixLabors.ImageSharp.dll; do
     dotnet tool run sharpfuzz "$bin/$dll" >/dev/null
@@ -55,7 +59,7 @@ fuzz() {
     "corpus $(stat corpus_count "$out"), edges $(stat edges_found "$out") of $(stat total_edges "$out") ($(stat bitmap_cvg "$out") of the map)," \
     "crashes $crashes, hangs $hangs"
   if [ "$crashes" -gt 0 ]; then
-    dotnet "$harness" "$target" --replay "$out/default/crashes" | grep -v '^ok' | head -60 >&2 || true
+    dotnet "$bin/plain/SwinFace.Fuzz.dll" "$target" --replay "$out/default/crashes" | grep -v '^ok' | head -60 >&2 || true
   fi
   [ "$crashes" -eq 0 ] && [ "$hangs" -eq 0 ]
 }

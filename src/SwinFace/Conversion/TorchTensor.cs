@@ -195,6 +195,12 @@ internal sealed class TorchTensor
             throw new ArgumentException($"Expected a destination of {Count} elements, got {destination.Length}.", nameof(destination));
         }
 
+        // An empty view may have any offset, as in PyTorch: nothing is read, and its offset must not be used.
+        if (Count == 0)
+        {
+            return;
+        }
+
         TorchStorage s = Storage;
         long bytes = s.Entry.Length;
         if (bytes > Array.MaxLength)

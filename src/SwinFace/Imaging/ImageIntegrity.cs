@@ -4,8 +4,9 @@ using System.Globalization;
 namespace SwinFace.Imaging;
 
 /// <summary>
-/// Structural checks that decoders skip: whether an encoded image ends where its format says it must, and
-/// how many frames an animated WebP holds. They read the container only, never the compressed data.
+/// Structural checks that decoders skip: whether an encoded image ends where its format says it must, whether
+/// it declares more pixels than its bytes can hold, and how many frames an animated WebP holds. They read the
+/// container only, never the compressed data.
 /// </summary>
 internal static class ImageIntegrity
 {
@@ -36,6 +37,62 @@ internal static class ImageIntegrity
         if (data.Length >= 34 && data[0] == (byte)'B' && data[1] == (byte)'M')
         {
             return BmpTruncation(data);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The most pixels per byte of file that a file of this format can hold, with a margin, or <see langword="null"/>
+    /// for a format without such a ceiling. A decoder spends time on every pixel a header declares, whatever the file
+    /// holds: a lossy WebP of 76 bytes that declares 62 megapixels decodes, in seconds. A file denser than any encoder
+    /// can write is cut short or crafted, and is refused before it is decoded.
+    /// </summary>
+    /// <remarks>
+    /// The ceilings, from what each format must spend on the blankest image (FUZZING.md has the measurements):
+    /// a lossy WebP (VP8) codes every 16 x 16 macroblock's modes with fixed probabilities, at least 3.4 bits, so at
+    /// most 600 pixels a byte (libwebp wrote 564 for a solid 62-megapixel image); a JPEG with Huffman coding spends a
+    /// bit at least on each 8 x 8 block's DC coefficient, at most 512 pixels a byte (libjpeg-turbo: 256); a PNG's
+    /// deflate expands 1 byte to at most 1,032, at most 8,256 one-bit pixels a byte (zlib: 8,160); a GIF's LZW
+    /// codes yield at most 4,096 pixels each and are 12 bits long once their table is full, about 2,731 pixels a
+    /// byte (Pillow: 1,323); a lossless WebP has
+    /// no ceiling (a prefix code of one symbol takes no bits), and libwebp wrote 25,529 pixels a byte. The limits are
+    /// four times these. BMP (RLE escapes skip any number of pixels), TIFF (CCITT fax codes a blank row in one bit) and
+    /// the other formats have no ceiling and none is set: <see cref="FaceAnalyzerOptions.MaxImagePixels"/> bounds them.
+    /// </remarks>
+    public static (string Format, long MaxPixelsPerByte)? DensityLimit(ReadOnlySpan<byte> data)
+    {
+        if (data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
+        {
+            return ("JPEG", 4 * 512);
+        }
+
+        if (data.Length >= 8 && data[..8].SequenceEqual(PngSignature))
+        {
+            return ("PNG", 4 * 8_256);
+        }
+
+        if (data.Length >= 6 && (data[..6].SequenceEqual("GIF87a"u8) || data[..6].SequenceEqual("GIF89a"u8)))
+        {
+            return ("GIF", 4 * 2_731);
+        }
+
+        if (data.Length >= 12 && data[..4].SequenceEqual("RIFF"u8) && data[8..12].SequenceEqual("WEBP"u8))
+        {
+            // The image's bitstream follows the optional extended header and its chunks (ICC profile, alpha).
+            for (long at = 12; at + 8 <= data.Length; at += 8 + BinaryPrimitives.ReadUInt32LittleEndian(data[(int)(at + 4)..]) + (data[(int)(at + 4)] & 1))
+            {
+                ReadOnlySpan<byte> type = data.Slice((int)at, 4);
+                if (type.SequenceEqual("VP8 "u8))
+                {
+                    return ("lossy WebP", 4 * 600);
+                }
+
+                if (type.SequenceEqual("VP8L"u8))
+                {
+                    return ("lossless WebP", 4 * 25_529);
+                }
+            }
         }
 
         return null;
@@ -197,7 +254,13 @@ internal static class ImageIntegrity
 
     private static bool GifEnds(ReadOnlySpan<byte> d)
     {
+        // The signature, then the logical screen descriptor: a file cut inside them has no end to look for.
         int at = 13;
+        if (d.Length < at)
+        {
+            return false;
+        }
+
         if ((d[10] & 0x80) != 0)
         {
             at += 3 << ((d[10] & 7) + 1);

@@ -13,7 +13,8 @@ namespace SwinFace.Imaging;
 internal sealed record DecodedPhoto(Image<Rgb24> Image, ImageDamage? Damage);
 
 /// <summary>
-/// Decodes photos safely: dimensions are checked from the header before any pixel is decoded, the
+/// Decodes photos safely: dimensions are checked from the header before any pixel is decoded (against the
+/// limit, and against what the file's bytes can hold, <see cref="ImageIntegrity.DensityLimit"/>), the
 /// decoder's allocations are capped, only the first frame of an animation (GIF, WebP) or the first page of
 /// a TIFF is decoded, EXIF orientation is
 /// applied, and transparency is flattened onto white. Grayscale, palette, 16-bit and CMYK images all come
@@ -62,6 +63,14 @@ internal sealed class PhotoLoader(long maxPixels, bool acceptDamaged)
         if (info.Width <= 0 || info.Height <= 0 || (long)info.Width * info.Height > maxPixels)
         {
             throw new SwinFaceImageException($"{name}: {info.Width} x {info.Height} pixels is over the limit of {maxPixels:N0} pixels (FaceAnalyzerOptions.MaxImagePixels).");
+        }
+
+        long pixels = (long)info.Width * info.Height;
+        if (ImageIntegrity.DensityLimit(data) is var (format, maxPerByte) && pixels > maxPerByte * data.Length)
+        {
+            throw new SwinFaceImageException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{name}: {info.Width} x {info.Height} pixels in {data.Length:N0} bytes, {pixels / data.Length:N0} pixels a byte: more than a {format} file can hold (at most {maxPerByte:N0} a byte). The file is cut short or made to be slow to decode; it was not decoded."));
         }
 
         string? warning = null;

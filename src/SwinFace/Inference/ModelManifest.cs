@@ -58,6 +58,9 @@ internal sealed class ModelManifest
 
     public required string[] BranchInputs { get; init; }
 
+    /// <summary>Gets the graphs a model runs, in the order their sessions are created: the backbone, then each branch's (a graph may serve several).</summary>
+    public IEnumerable<string> Graphs => [BackboneGraph, .. BranchGraphs];
+
     /// <summary>Reads and checks a manifest.</summary>
     /// <param name="json">The manifest's bytes.</param>
     /// <param name="origin">The model's name in messages.</param>
@@ -65,6 +68,13 @@ internal sealed class ModelManifest
     /// <exception cref="SwinFaceModelException">The manifest is malformed or describes another model.</exception>
     public static ModelManifest Read(byte[] json, string origin, bool requireDigests)
     {
+        // The JSON reader accepts any bytes inside quotes, and turning them into a string would throw
+        // InvalidOperationException: the manifest's text is checked once, before it is parsed.
+        if (System.Text.Unicode.Utf8.ToUtf16(json, new char[json.Length], out int valid, out _, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
+        {
+            throw new SwinFaceModelException($"{origin}: '{EntryName}' is not valid UTF-8 (at byte {valid}).");
+        }
+
         JsonDocument doc;
         try
         {
@@ -289,8 +299,23 @@ internal sealed class ModelManifest
         public string String(string name) =>
             OptionalString(name) ?? throw Error(name, "a string", Describe(name));
 
-        public string? OptionalString(string name) =>
-            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        public string? OptionalString(string name)
+        {
+            if (Get(name) is not { ValueKind: JsonValueKind.String } v)
+            {
+                return null;
+            }
+
+            try
+            {
+                return v.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                // An escaped lone surrogate ("\ud800") is valid JSON but no string.
+                throw Error(name, "a string of Unicode text", v.GetRawText());
+            }
+        }
 
         public bool Has(string name) => Get(name) is { ValueKind: not JsonValueKind.Null };
 

@@ -79,6 +79,21 @@ public sealed class TorchCheckpointTests
     }
 
     [Fact]
+    public void Read_ReadsAnEmptyViewWhateverItsOffset()
+    {
+        // A 0 x 3 view at offset 7 of a 6-element storage: PyTorch allows it (an empty view may point anywhere), and
+        // reading it used its offset to slice the storage (ArgumentOutOfRangeException). A checkpoint written by hand.
+        byte[] file = File.ReadAllBytes(Path.Combine(TestData.RepoRoot, "tests", "SwinFace.Fuzz", "regressions", "checkpoint", "empty-view-past-storage.pt"));
+        TorchCheckpoint checkpoint = TorchCheckpoint.Read(RandomAccessBytes.Wrap(new MemoryStream(file)), "empty-view.pt");
+        Assert.True(Assert.IsType<PickleDict>(checkpoint.Root).TryGet("x", out object? value));
+        TorchTensor t = Assert.IsType<TorchTensor>(value);
+        Assert.Equal([0L, 3L], t.Shape);
+        Assert.Equal(7, t.Offset);
+
+        t.ReadSingles([]);
+    }
+
+    [Fact]
     public void Read_RefusesAFileThatIsNotACheckpoint()
     {
         Assert.Contains("not a ZIP archive", Error(Encoding.UTF8.GetBytes("this is not a checkpoint")), StringComparison.Ordinal);
