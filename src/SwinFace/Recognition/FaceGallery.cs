@@ -285,7 +285,10 @@ public sealed class FaceGallery : IFaceGallery, IDisposable
     /// <summary>Finds the identities most similar to a probe face.</summary>
     /// <param name="probe">The probe's 512-value embedding; normalised again here.</param>
     /// <param name="k">The most matches to return, at least 1.</param>
-    /// <returns>Up to <paramref name="k"/> matches, most similar first; on equal similarity, in enrollment order.</returns>
+    /// <returns>
+    /// Up to <paramref name="k"/> matches, most similar first; on equal similarity, in enrollment order, except that
+    /// <see cref="Remove(string)"/> moves the last identity into the freed place.
+    /// </returns>
     /// <remarks>The search is exact: the probe is compared with every template.</remarks>
     /// <exception cref="ArgumentException"><paramref name="probe"/> is not 512 finite values, not all zero.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is less than 1.</exception>

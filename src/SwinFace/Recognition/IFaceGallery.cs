@@ -10,7 +10,8 @@ namespace SwinFace.Recognition;
 /// and give the same answers: ids are checked by <see cref="FaceGallery.ValidateId(string, string)"/>; an
 /// identity's template is a <see cref="FaceTemplate"/>, the normalised mean of its faces' unit embeddings;
 /// a search returns the exact cosine similarities of <see cref="FaceTemplate.Similarity(ReadOnlySpan{float})"/>,
-/// most similar first, and on equal similarity in enrollment order.
+/// most similar first, and on equal similarity in enrollment order (for <see cref="FaceGallery"/>, until a removal
+/// moves its last identity into the freed place).
 /// </para>
 /// <para>
 /// A gallery holds the embeddings of one model, named by <see cref="Model"/>. Similarities between
