@@ -34,7 +34,6 @@ internal static partial class Problems
         SwinFaceImageException => (StatusCodes.Status400BadRequest, "Unreadable image", e.Message),
         SwinFaceBusyException => (StatusCodes.Status503ServiceUnavailable, "Busy", e.Message),
         BadHttpRequestException b => (b.StatusCode, b.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request too large" : "Bad request", b.Message),
-        InvalidDataException => (StatusCodes.Status400BadRequest, "Bad request", e.Message),
         _ => (StatusCodes.Status500InternalServerError, "Internal error", "The service failed to handle the request; its log says why."),
     };
 

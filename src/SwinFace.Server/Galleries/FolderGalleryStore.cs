@@ -89,7 +89,7 @@ internal sealed class FolderGalleryStore : IFaceGalleryStore, IDisposable
         await _catalog.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Entry? entry = await FindLockedAsync(name).ConfigureAwait(false);
+            Entry? entry = FindLocked(name);
             if (entry is null)
             {
                 return false;
@@ -153,7 +153,7 @@ internal sealed class FolderGalleryStore : IFaceGalleryStore, IDisposable
         await _catalog.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await FindLockedAsync(name).ConfigureAwait(false);
+            return FindLocked(name);
         }
         finally
         {
@@ -162,22 +162,22 @@ internal sealed class FolderGalleryStore : IFaceGalleryStore, IDisposable
     }
 
     /// <summary>Finds an open gallery, or loads its file; called under the catalog lock.</summary>
-    private Task<Entry?> FindLockedAsync(string name)
+    private Entry? FindLocked(string name)
     {
         if (_open.TryGetValue(name, out Entry? entry))
         {
-            return Task.FromResult<Entry?>(entry);
+            return entry;
         }
 
         if (PathOf(name) is not { } path || !File.Exists(path))
         {
-            return Task.FromResult<Entry?>(null);
+            return null;
         }
 
-        // A damaged file surfaces as InvalidDataException naming the file: the service answers 500 for this gallery and logs it.
+        // A damaged file surfaces as InvalidDataException naming the file, which the service answers with a problem.
         entry = new Entry(name, FaceGallery.Load(path));
         _open[name] = entry;
-        return Task.FromResult<Entry?>(entry);
+        return entry;
     }
 
     /// <summary>Runs a change under the gallery's write lock and saves it; a failed save reloads the file, which the save left as it was.</summary>

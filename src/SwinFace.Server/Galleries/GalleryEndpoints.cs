@@ -166,6 +166,15 @@ internal static class GalleryEndpoints
     private static async Task<Results<Ok<GalleryIdentity>, ProblemHttpResult>> RenameAsync(
         string name, string id, RenameIdentity body, IFaceGalleryStore store, CancellationToken cancellationToken)
     {
+        try
+        {
+            FaceGallery.ValidateId(body.NewId, nameof(body.NewId));
+        }
+        catch (ArgumentException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Bad identity id", Reason(e));
+        }
+
         if (await store.OpenAsync(name, cancellationToken).ConfigureAwait(false) is not { } gallery)
         {
             return NoGallery(name);
@@ -182,8 +191,8 @@ internal static class GalleryEndpoints
         }
         catch (ArgumentException e)
         {
-            bool taken = e.Message.Contains("already", StringComparison.Ordinal);
-            return Problem(taken ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest, taken ? "Identity exists" : "Bad identity id", Reason(e));
+            // The new id is valid (checked above), so the gallery refused it as taken.
+            return Problem(StatusCodes.Status409Conflict, "Identity exists", Reason(e));
         }
     }
 
