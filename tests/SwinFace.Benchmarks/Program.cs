@@ -32,6 +32,16 @@ if (args.Length > 0 && args[0] == GraphComparison.Option)
     return GraphComparison.Run(args);
 }
 
+if (args.Length > 0 && args[0] == DetectorComparison.Option)
+{
+    return DetectorComparison.Run(args);
+}
+
+if (args.Length > 0 && args[0] == DetectorComparison.ScalesOption)
+{
+    return DetectorComparison.RunScales(args);
+}
+
 if (args.Length > 0 && args[0] == SessionCache.Option)
 {
     return SessionCache.Run();

@@ -16,15 +16,76 @@ internal static class AreaResize
     /// </summary>
     public static void Shrink(Image<Rgb24> source, int width, int height, float[] destination, int stride, int left, int top, float scale, float offset)
     {
+        Shrink(source, width, height, (y, row) =>
+        {
+            int o = (((top + y) * stride) + left) * 3;
+            for (int i = 0; i < row.Length; i++)
+            {
+                destination[o + i] = (row[i] * scale) + offset;
+            }
+        });
+    }
+
+    /// <summary>
+    /// Writes <paramref name="source"/> shrunk to <paramref name="width"/> x <paramref name="height"/> into three
+    /// planes of <paramref name="stride"/> x <paramref name="planeHeight"/> floats, blue, green then red (the
+    /// layout of OpenCV's <c>blobFromImage</c> on a BGR image), at the planes' top-left corner, values 0 to 255.
+    /// The rest of the planes is left as it is.
+    /// </summary>
+    public static void ShrinkToPlanarBgr(Image<Rgb24> source, int width, int height, float[] destination, int stride, int planeHeight)
+    {
+        if (stride < width || planeHeight < height || destination.Length < 3L * stride * planeHeight)
+        {
+            throw new ArgumentException("The destination is too small for the image.", nameof(destination));
+        }
+
+        int plane = stride * planeHeight;
+        Shrink(source, width, height, (y, row) =>
+        {
+            int o = y * stride;
+            for (int x = 0; x < width; x++)
+            {
+                destination[o + x] = row[(3 * x) + 2];
+                destination[plane + o + x] = row[(3 * x) + 1];
+                destination[(2 * plane) + o + x] = row[3 * x];
+            }
+        });
+    }
+
+    /// <summary>Computes each output row as interleaved RGB sums and hands it to <paramref name="write"/> with its index.</summary>
+    private static void Shrink(Image<Rgb24> source, int width, int height, Action<int, float[]> write)
+    {
         if (width > source.Width || height > source.Height)
         {
             throw new ArgumentException("Area averaging only shrinks.", nameof(width));
         }
 
+        float[] row = new float[width * 3];
+        if (width == source.Width && height == source.Height)
+        {
+            // Nothing to average: each output pixel is its source pixel.
+            source.ProcessPixelRows(rows =>
+            {
+                for (int y = 0; y < height; y++)
+                {
+                    Span<Rgb24> src = rows.GetRowSpan(y);
+                    for (int x = 0; x < width; x++)
+                    {
+                        row[3 * x] = src[x].R;
+                        row[(3 * x) + 1] = src[x].G;
+                        row[(3 * x) + 2] = src[x].B;
+                    }
+
+                    write(y, row);
+                }
+            });
+            return;
+        }
+
         (int[] xStart, int[] xCount, float[] xWeights) = Weights(source.Width, width);
         (int[] yStart, int[] yCount, float[] yWeights) = Weights(source.Height, height);
         int span = xWeights.Length / width;
-        float[] row = new float[width * 3];
+        int ySpan = yWeights.Length / height;
         source.ProcessPixelRows(rows =>
         {
             for (int y = 0; y < height; y++)
@@ -33,7 +94,7 @@ internal static class AreaResize
                 for (int j = 0; j < yCount[y]; j++)
                 {
                     Span<Rgb24> src = rows.GetRowSpan(yStart[y] + j);
-                    float wy = yWeights[(y * span) + j];
+                    float wy = yWeights[(y * ySpan) + j];
                     for (int x = 0; x < width; x++)
                     {
                         float r = 0, g = 0, b = 0;
@@ -53,11 +114,7 @@ internal static class AreaResize
                     }
                 }
 
-                int o = (((top + y) * stride) + left) * 3;
-                for (int i = 0; i < row.Length; i++)
-                {
-                    destination[o + i] = (row[i] * scale) + offset;
-                }
+                write(y, row);
             }
         });
     }
