@@ -32,6 +32,11 @@ if (args.Length > 0 && args[0] == GraphComparison.Option)
     return GraphComparison.Run(args);
 }
 
+if (args.Length > 0 && args[0] == PhotoShare.Option)
+{
+    return PhotoShare.Run(args);
+}
+
 if (args.Length > 0 && args[0] == DetectorComparison.Option)
 {
     return DetectorComparison.Run(args);

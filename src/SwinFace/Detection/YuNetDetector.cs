@@ -19,7 +19,7 @@ namespace SwinFace.Detection;
 public sealed class YuNetDetector : IFaceDetector, IDisposable
 {
     /// <summary>The model's file name.</summary>
-    public const string ModelFile = "yunet_s_dynamic.onnx";
+    public const string ModelFile = "yunet_n_dynamic.onnx";
 
     /// <summary>The widest face, in the model's input pixels, kept from a pass that is not the coarsest.</summary>
     internal const float LargestFace = 192f;
@@ -32,6 +32,18 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
 
     /// <summary>The ratio of the scales of two successive passes.</summary>
     internal const float PyramidStep = 3f;
+
+    /// <summary>
+    /// A face narrower than this, in the first pass's input pixels, is small: the model finds only some faces of that
+    /// size (measured on synthetic group photos), so its region is looked at again at a finer scale.
+    /// </summary>
+    internal const float SmallFace = 40f;
+
+    /// <summary>The lowest score of a small candidate that makes its region looked at again; it need not be a face.</summary>
+    internal const float HintThreshold = 0.3f;
+
+    /// <summary>The least ratio of the refinement's scale to the first pass's that is worth a pass.</summary>
+    internal const float RefineStep = 1.25f;
 
     private static readonly string[] OutputNames = [.. YuNetDecoder.Strides.SelectMany(s => (string[])[$"cls_{s}", $"obj_{s}", $"bbox_{s}", $"kps_{s}"])];
     private static readonly int[] OutputWidths = [1, 1, 4, 10];
@@ -109,7 +121,10 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
     {
         ArgumentNullException.ThrowIfNull(image);
         var candidates = new List<YuNetCandidate>();
-        float[] scales = Scales(image.Width, image.Height, _options.MaxInputPixels, _options.MaxInputSide);
+        var hints = new List<YuNetCandidate>();
+        long pixels = (long)image.Width * image.Height;
+        int budget = (int)Math.Clamp(pixels * _options.InputFraction, _options.MinInputPixels, _options.MaxInputPixels);
+        float[] scales = Scales(image.Width, image.Height, budget, _options.MaxInputSide);
         if (_options.SinglePass)
         {
             scales = scales[..1];
@@ -123,7 +138,12 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
             // where the model is surer, and the coarse pass's own small detections can span two faces.
             float smallest = i == 0 ? 0 : SmallestCoarseFace / scales[i];
             float largest = i < scales.Length - 1 ? LargestFace / scales[i] : float.PositiveInfinity;
-            Pass(image, scales[i], smallest, largest, candidates);
+            Pass(image, image.Bounds(), scales[i], smallest, largest, candidates, i == 0 && !_options.SinglePass ? hints : null);
+        }
+
+        if (hints.Count > 0 && _options.Refines)
+        {
+            Refine(image, scales[0], hints, candidates);
         }
 
         var faces = new List<FaceDetection>();
@@ -195,19 +215,46 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
         string.Join(", ", metadata.Select(kv => $"{kv.Key} {kv.Value.ElementDataType} [{string.Join(", ", kv.Value.Dimensions)}]"));
 
     /// <summary>
-    /// Runs the model once on the photo shrunk by <paramref name="scale"/>; adds the candidates
-    /// <paramref name="smallest"/> to <paramref name="largest"/> photo pixels wide, in photo pixels.
+    /// The second look at the regions where the first pass saw small faces: the region around them, at a finer
+    /// scale, so that the faces beside them that were too small to be found are found too.
     /// </summary>
-    private void Pass(Image<Rgb24> image, float scale, float smallest, float largest, List<YuNetCandidate> output)
+    private void Refine(Image<Rgb24> image, float scale, List<YuNetCandidate> hints, List<YuNetCandidate> output)
     {
-        int w = Math.Max(1, (int)MathF.Round(image.Width * scale)), h = Math.Max(1, (int)MathF.Round(image.Height * scale));
+        // Around the small faces, as far again as the largest of them is wide: the rest of a group photo's row.
+        float margin = hints.Max(h => h.Width);
+        float left = hints.Min(h => h.Geometry[0]) - margin, top = hints.Min(h => h.Geometry[1]) - margin;
+        float right = hints.Max(h => h.Geometry[2]) + margin, bottom = hints.Max(h => h.Geometry[3]) + margin;
+        var region = Rectangle.Intersect(image.Bounds(), Rectangle.FromLTRB((int)MathF.Floor(left), (int)MathF.Floor(top), (int)MathF.Ceiling(right), (int)MathF.Ceiling(bottom)));
+
+        // Fine enough that the smallest face seen becomes SmallFace wide, at least twice the first pass's scale, at
+        // most the photo's own pixels and the refinement's pixel budget.
+        float smallest = hints.Min(h => h.Width) * scale;
+        double fine = Math.Min(1.0, scale * Math.Max(2.0, SmallFace / Math.Max(1f, smallest)));
+        fine = Math.Min(fine, Math.Sqrt(_options.MaxRefinePixels / ((double)region.Width * region.Height)));
+        if (fine >= RefineStep * scale && region.Width >= 32 && region.Height >= 32)
+        {
+            Pass(image, region, (float)fine, 0, LargestFace / (float)fine, output, null);
+        }
+    }
+
+    /// <summary>
+    /// Runs the model once on the <paramref name="region"/> of the photo shrunk by <paramref name="scale"/>; adds the
+    /// candidates <paramref name="smallest"/> to <paramref name="largest"/> photo pixels wide, in photo pixels. Of a
+    /// region inside the photo, candidates that touch its inner edges are left out: they may be cut faces. With
+    /// <paramref name="hints"/>, also collects the candidates narrower than <see cref="SmallFace"/> input pixels that
+    /// score at least <see cref="HintThreshold"/>, as long as the photo was shrunk.
+    /// </summary>
+    private void Pass(Image<Rgb24> image, Rectangle region, float scale, float smallest, float largest, List<YuNetCandidate> output, List<YuNetCandidate>? hints)
+    {
+        int w = Math.Clamp((int)MathF.Round(region.Width * scale), 1, region.Width), h = Math.Clamp((int)MathF.Round(region.Height * scale), 1, region.Height);
         int paddedW = (w + 31) / 32 * 32, paddedH = (h + 31) / 32 * 32;
         int plane = paddedW * paddedH;
+        float threshold = hints is null || w == region.Width ? _options.ScoreThreshold : Math.Min(_options.ScoreThreshold, HintThreshold);
         float[] input = ArrayPool<float>.Shared.Rent(3 * plane);
         var found = new List<YuNetCandidate>();
         try
         {
-            AreaResize.ShrinkToPlanarBgr(image, w, h, input, paddedW, paddedH);
+            AreaResize.ShrinkToPlanarBgr(image, region, w, h, input, paddedW, paddedH);
             for (int c = 0; c < 3; c++)
             {
                 // Black padding right of and below the photo.
@@ -233,7 +280,7 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
                     paddedH / s,
                     paddedW / s,
                     s,
-                    _options.ScoreThreshold,
+                    threshold,
                     found);
             }
         }
@@ -243,20 +290,40 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
         }
 
         // Input pixels to photo pixels. Both take (0, 0) at the centre of the top-left pixel, as OpenCV does.
-        float sx = image.Width / (float)w, sy = image.Height / (float)h;
+        float sx = region.Width / (float)w, sy = region.Height / (float)h;
+        bool inner = region != image.Bounds();
         foreach (YuNetCandidate c in found)
         {
             float[] g = c.Geometry;
-            for (int k = 0; k < YuNetCandidate.Values; k += 2)
+            if (hints is not null && w < region.Width && c.Width < SmallFace && c.Score >= HintThreshold)
             {
-                g[k] = ((g[k] + 0.5f) * sx) - 0.5f;
-                g[k + 1] = ((g[k + 1] + 0.5f) * sy) - 0.5f;
+                hints.Add(Map(c, region, sx, sy));
             }
 
-            if (c.Width >= smallest && c.Width <= largest)
+            if (c.Score < _options.ScoreThreshold)
             {
-                output.Add(c);
+                continue;
+            }
+
+            bool cut = inner && ((g[0] <= 1 && region.Left > 0) || (g[1] <= 1 && region.Top > 0)
+                || (g[2] >= w - 2 && region.Right < image.Width) || (g[3] >= h - 2 && region.Bottom < image.Height));
+            YuNetCandidate mapped = Map(c, region, sx, sy);
+            if (!cut && mapped.Width >= smallest && mapped.Width <= largest)
+            {
+                output.Add(mapped);
             }
         }
+    }
+
+    private static YuNetCandidate Map(in YuNetCandidate c, Rectangle region, float sx, float sy)
+    {
+        float[] g = new float[YuNetCandidate.Values];
+        for (int k = 0; k < YuNetCandidate.Values; k += 2)
+        {
+            g[k] = region.X + ((c.Geometry[k] + 0.5f) * sx) - 0.5f;
+            g[k + 1] = region.Y + ((c.Geometry[k + 1] + 0.5f) * sy) - 0.5f;
+        }
+
+        return new YuNetCandidate { Geometry = g, Score = c.Score };
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -16,7 +17,7 @@ internal static class AreaResize
     /// </summary>
     public static void Shrink(Image<Rgb24> source, int width, int height, float[] destination, int stride, int left, int top, float scale, float offset)
     {
-        Shrink(source, width, height, (y, row) =>
+        Shrink(source, source.Bounds(), width, height, (y, row) =>
         {
             int o = (((top + y) * stride) + left) * 3;
             for (int i = 0; i < row.Length; i++)
@@ -27,12 +28,12 @@ internal static class AreaResize
     }
 
     /// <summary>
-    /// Writes <paramref name="source"/> shrunk to <paramref name="width"/> x <paramref name="height"/> into three
-    /// planes of <paramref name="stride"/> x <paramref name="planeHeight"/> floats, blue, green then red (the
-    /// layout of OpenCV's <c>blobFromImage</c> on a BGR image), at the planes' top-left corner, values 0 to 255.
-    /// The rest of the planes is left as it is.
+    /// Writes the <paramref name="region"/> of <paramref name="source"/> shrunk to <paramref name="width"/> x
+    /// <paramref name="height"/> into three planes of <paramref name="stride"/> x <paramref name="planeHeight"/>
+    /// floats, blue, green then red (the layout of OpenCV's <c>blobFromImage</c> on a BGR image), at the planes'
+    /// top-left corner, values 0 to 255. The rest of the planes is left as it is.
     /// </summary>
-    public static void ShrinkToPlanarBgr(Image<Rgb24> source, int width, int height, float[] destination, int stride, int planeHeight)
+    public static void ShrinkToPlanarBgr(Image<Rgb24> source, Rectangle region, int width, int height, float[] destination, int stride, int planeHeight)
     {
         if (stride < width || planeHeight < height || destination.Length < 3L * stride * planeHeight)
         {
@@ -40,7 +41,7 @@ internal static class AreaResize
         }
 
         int plane = stride * planeHeight;
-        Shrink(source, width, height, (y, row) =>
+        Shrink(source, region, width, height, (y, row) =>
         {
             int o = y * stride;
             for (int x = 0; x < width; x++)
@@ -52,23 +53,31 @@ internal static class AreaResize
         });
     }
 
-    /// <summary>Computes each output row as interleaved RGB sums and hands it to <paramref name="write"/> with its index.</summary>
-    private static void Shrink(Image<Rgb24> source, int width, int height, Action<int, float[]> write)
+    /// <summary>
+    /// Computes each output row of the <paramref name="region"/> of <paramref name="source"/> as interleaved RGB
+    /// values and hands it to <paramref name="write"/> with its index.
+    /// </summary>
+    private static void Shrink(Image<Rgb24> source, Rectangle region, int width, int height, Action<int, float[]> write)
     {
-        if (width > source.Width || height > source.Height)
+        if (!source.Bounds().Contains(region) || region.Width < 1 || region.Height < 1)
+        {
+            throw new ArgumentException($"The region {region} is not inside the image.", nameof(region));
+        }
+
+        if (width > region.Width || height > region.Height || width < 1 || height < 1)
         {
             throw new ArgumentException("Area averaging only shrinks.", nameof(width));
         }
 
         float[] row = new float[width * 3];
-        if (width == source.Width && height == source.Height)
+        if (width == region.Width && height == region.Height)
         {
             // Nothing to average: each output pixel is its source pixel.
             source.ProcessPixelRows(rows =>
             {
                 for (int y = 0; y < height; y++)
                 {
-                    Span<Rgb24> src = rows.GetRowSpan(y);
+                    Span<Rgb24> src = rows.GetRowSpan(region.Y + y).Slice(region.X, width);
                     for (int x = 0; x < width; x++)
                     {
                         row[3 * x] = src[x].R;
@@ -82,10 +91,16 @@ internal static class AreaResize
             return;
         }
 
-        (int[] xStart, int[] xCount, float[] xWeights) = Weights(source.Width, width);
-        (int[] yStart, int[] yCount, float[] yWeights) = Weights(source.Height, height);
+        (int[] xStart, int[] xCount, float[] xWeights) = Weights(region.Width, width);
+        (int[] yStart, int[] yCount, float[] yWeights) = Weights(region.Height, height);
         int span = xWeights.Length / width;
         int ySpan = yWeights.Length / height;
+
+        // Separable: each source row is averaged across once, into a ring of rows, and the output rows are weighted
+        // sums of those. Successive output rows share at most one source row, so ySpan + 1 rows suffice.
+        int ring = ySpan + 1;
+        float[][] across = [.. Enumerable.Range(0, ring).Select(_ => new float[width * 3])];
+        int[] held = [.. Enumerable.Repeat(-1, ring)];
         source.ProcessPixelRows(rows =>
         {
             for (int y = 0; y < height; y++)
@@ -93,30 +108,42 @@ internal static class AreaResize
                 Array.Clear(row);
                 for (int j = 0; j < yCount[y]; j++)
                 {
-                    Span<Rgb24> src = rows.GetRowSpan(yStart[y] + j);
-                    float wy = yWeights[(y * ySpan) + j];
-                    for (int x = 0; x < width; x++)
+                    int sy = yStart[y] + j;
+                    float[] a = across[sy % ring];
+                    if (held[sy % ring] != sy)
                     {
-                        float r = 0, g = 0, b = 0;
-                        int s0 = xStart[x];
-                        for (int i = 0; i < xCount[x]; i++)
-                        {
-                            float w = xWeights[(x * span) + i];
-                            Rgb24 p = src[s0 + i];
-                            r += w * p.R;
-                            g += w * p.G;
-                            b += w * p.B;
-                        }
-
-                        row[3 * x] += wy * r;
-                        row[(3 * x) + 1] += wy * g;
-                        row[(3 * x) + 2] += wy * b;
+                        Across(rows.GetRowSpan(region.Y + sy).Slice(region.X, region.Width), xStart, xCount, xWeights, span, a);
+                        held[sy % ring] = sy;
                     }
+
+                    TensorPrimitives.MultiplyAdd(a, yWeights[(y * ySpan) + j], row, row);
                 }
 
                 write(y, row);
             }
         });
+    }
+
+    /// <summary>Averages one source row across, into interleaved RGB.</summary>
+    private static void Across(ReadOnlySpan<Rgb24> source, int[] start, int[] count, float[] weights, int span, float[] destination)
+    {
+        for (int x = 0; x < start.Length; x++)
+        {
+            float r = 0, g = 0, b = 0;
+            int s0 = start[x];
+            for (int i = 0; i < count[x]; i++)
+            {
+                float w = weights[(x * span) + i];
+                Rgb24 p = source[s0 + i];
+                r += w * p.R;
+                g += w * p.G;
+                b += w * p.B;
+            }
+
+            destination[3 * x] = r;
+            destination[(3 * x) + 1] = g;
+            destination[(3 * x) + 2] = b;
+        }
     }
 
     /// <summary>For each output pixel: the first source pixel it covers, how many, and their weights (summing to 1).</summary>

@@ -15,11 +15,12 @@ public sealed class LabelledPhotoTests(YuNetFixture fixture) : IClassFixture<YuN
     public static TheoryData<string> Names() => [.. All.Select(p => p.Name)];
 
     /// <summary>
-    /// Detections beyond the faces a person counts, photo by photo. <c>2008_004176</c>: the face printed on the clock
-    /// at the top right, one of the "faces on posters or figurines that the labels leave out" (README). <c>dogs.jpg</c>:
-    /// YuNet fires on the face of the lower left dog (score 0.74); the test allows at most this one.
+    /// Detections beyond the faces a person counts, photo by photo. <c>dogs.jpg</c>: YuNet fires on the face of the
+    /// lower left dog (score 0.84; the other dogs score 0.76 and less); the issue allows at most this one. The faces
+    /// on the posters and figurines of <c>2008_002079</c> and <c>2008_004176</c>, which the labels leave out, score
+    /// 0.71 and less, under the threshold.
     /// </summary>
-    private static readonly Dictionary<string, int> Extra = new() { ["2008_004176.jpg"] = 1, ["dogs.jpg"] = 1 };
+    private static readonly Dictionary<string, int> Extra = new() { ["dogs.jpg"] = 1 };
 
     [Theory]
     [MemberData(nameof(Names))]
@@ -32,10 +33,10 @@ public sealed class LabelledPhotoTests(YuNetFixture fixture) : IClassFixture<YuN
     }
 
     [Fact]
-    public void Detect_FindsAtLeast42OfThe43HandLabelledFacesAtIoU05()
+    public void Detect_FindsEveryOneOfThe43HandLabelledFacesAtIoU05()
     {
-        // The 43rd (2007_007763, a turned head) is found too, at IoU 0.49: its hand-drawn box is a square from the
-        // brows to the chin, YuNet's box takes in the forehead and the side of the head.
+        // yunet_s (the other YuNet model) finds the 43rd too, a turned head in 2007_007763, but at IoU 0.49: the
+        // hand-drawn box is a square from the brows to the chin, and that model's box takes in the side of the head.
         int labelled = 0, matched = 0;
         var misses = new List<string>();
         foreach (LabelledPhoto photo in All.Where(p => p.Boxes is { Count: > 0 }))
@@ -51,7 +52,7 @@ public sealed class LabelledPhotoTests(YuNetFixture fixture) : IClassFixture<YuN
         }
 
         Assert.Equal(43, labelled);
-        Assert.True(matched >= 42, $"{matched} of {labelled} matched; {string.Join("; ", misses)}");
+        Assert.True(matched == labelled, $"{matched} of {labelled} matched; {string.Join("; ", misses)}");
     }
 
     [Fact]

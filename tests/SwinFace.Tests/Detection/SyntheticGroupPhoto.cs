@@ -8,7 +8,8 @@ namespace SwinFace.Tests.Detection;
 /// Builds large group photos from the hand-labelled faces of the dlib photos: each face is cut out with its
 /// hair and chin (a soft-edged ellipse around its box), scaled so that its box has a chosen width, and placed
 /// on a grid over a smooth, noisy background. Where each face went is known exactly, from its hand-drawn box.
-/// The other labelled faces of a photo are left out of a cut-out, so that each shows one face.
+/// The other labelled faces of a photo are left out of a cut-out, so that each shows one face, and faces that
+/// overlap a neighbour are not used.
 /// </summary>
 internal sealed class SyntheticGroupPhoto : IDisposable
 {
@@ -22,9 +23,13 @@ internal sealed class SyntheticGroupPhoto : IDisposable
             Image<Rgb24> image = Image.Load<Rgb24>(photo.Path);
             foreach (RectangleF box in photo.Boxes!)
             {
-                // The neighbours, a little larger than their boxes, to cut around.
+                // The neighbours, a little larger than their boxes, to cut around. A face that a neighbour's hole
+                // would cut into is left out: half a face is no test of the detector.
                 RectangleF[] others = [.. photo.Boxes!.Where(b => b != box).Select(b => RectangleF.Inflate(b, 0.15f * b.Width, 0.25f * b.Height))];
-                _faces.Add((image, box, others));
+                if (!others.Any(o => o.IntersectsWith(box)))
+                {
+                    _faces.Add((image, box, others));
+                }
             }
         }
     }

@@ -55,7 +55,7 @@ public sealed class YuNetDetectorTests(YuNetFixture fixture) : IClassFixture<YuN
             Assert.True(m.LeftEye.X < m.RightEye.X && ml.X < mr.X, "left means the image's left");
             Assert.True(Math.Max(m.LeftEye.Y, m.RightEye.Y) < m.Nose.Y && m.Nose.Y < Math.Min(ml.Y, mr.Y), "eyes above the nose tip, the nose tip above the mouth");
             Assert.Equal((ml.X + mr.X) / 2, m.MouthCenter.X, 3);
-            Assert.True(face.Score is >= 0.6f and <= 1f, $"score {face.Score}");
+            Assert.True(face.Score is >= 0.8f and <= 1f, $"score {face.Score}");
         }
     }
 
@@ -87,17 +87,17 @@ public sealed class YuNetDetectorTests(YuNetFixture fixture) : IClassFixture<YuN
     [Fact]
     public void Detect_GivesTheSameFacesInAPhotoWithABlackFrame()
     {
-        // The photo (cropped to 1023 x 1023, a multiple of 3) inside a black frame 96 px wide on the left and right:
-        // 96 is a multiple of the model's largest stride (32) at full size and at a third, and black is what the
-        // padding holds, so every point must move by 96 px. Measured: 0.33 px at most (the same with one pass alone
-        // is exact; the passes' candidates for a face then differ in the last bits, and another may win). A padding
-        // or offset error moves points by a pixel or more.
-        using Image<Rgb24> photo = Image.Load<Rgb24>(ThreeFaces);
-        photo.Mutate(x => x.Crop(1023, 1023));
-        using var framed = new Image<Rgb24>(1023 + 192, 1023, new Rgb24(0, 0, 0));
+        // The photo (cropped to 639 x 426, multiples of 3) inside a black frame 96 px wide on the left and right:
+        // 96 is a multiple of the model's largest stride (32) at full size and at a third, black is what the padding
+        // holds, and both stay under the first pass's pixel budget, so every point should move by 96 px. Measured:
+        // 0.07 px at most (with one pass alone it is exact; the passes' candidates for a face then differ in the
+        // last bits, and another may win the suppression). A padding or offset error moves points by a pixel or more.
+        using Image<Rgb24> photo = Image.Load<Rgb24>(TestData.Labelled("public-domain", "obama_family.jpg"));
+        photo.Mutate(x => x.Crop(639, 426));
+        using var framed = new Image<Rgb24>(639 + 192, 426, new Rgb24(0, 0, 0));
         framed.Mutate(x => x.DrawImage(photo, new Point(96, 0), 1f));
         IReadOnlyList<FaceDetection> first = fixture.Detector.Detect(photo);
-        AssertSameFaces(first, fixture.Detector.Detect(framed), p => new PointF(p.X + 96, p.Y), 0.5f);
+        AssertSameFaces(first, fixture.Detector.Detect(framed), p => new PointF(p.X + 96, p.Y), 0.25f);
 
         // Again after the larger photo, whose pixels the pooled input buffer may still hold: exactly the same.
         Assert.Equal(first.Select(f => f.Box), fixture.Detector.Detect(photo).Select(f => f.Box));
@@ -112,7 +112,7 @@ public sealed class YuNetDetectorTests(YuNetFixture fixture) : IClassFixture<YuN
         using Image<Rgb24> photo = Image.Load<Rgb24>(ThreeFaces);
         photo.Mutate(x => x.Crop(1023, 1023));
         using Image<Rgb24> large = photo.Clone(x => x.Resize(3 * 1023, 3 * 1023, KnownResamplers.NearestNeighbor));
-        using var detector = YuNetDetector.Create(new YuNetOptions { MaxInputPixels = 1023 * 1023 });
+        using var detector = YuNetDetector.Create(new YuNetOptions { MinInputPixels = 1023 * 1023, MaxInputPixels = 1023 * 1023 });
         AssertSameFaces(detector.Detect(photo), detector.Detect(large), p => new PointF((3 * p.X) + 1, (3 * p.Y) + 1), 0.001f);
     }
 
@@ -211,14 +211,14 @@ public sealed class YuNetDetectorTests(YuNetFixture fixture) : IClassFixture<YuN
         using var lenient = YuNetDetector.Create(new YuNetOptions { ScoreThreshold = 0.3f });
         IReadOnlyList<FaceDetection> all = lenient.Detect(image);
         IReadOnlyList<FaceDetection> sure = fixture.Detector.Detect(image);
-        Assert.Equal(all.Count(f => f.Score >= 0.6f), sure.Count);
-        Assert.True(all.Count > sure.Count, "the figurines of this photo score under 0.6");
+        Assert.Equal(all.Count(f => f.Score >= 0.8f), sure.Count);
+        Assert.True(all.Count > sure.Count, "the figurines of this photo score under 0.8");
     }
 
     /// <summary>Each face of <paramref name="b"/> is a face of <paramref name="a"/> moved by <paramref name="map"/>, within <paramref name="tolerance"/> px.</summary>
     private static void AssertSameFaces(IReadOnlyList<FaceDetection> a, IReadOnlyList<FaceDetection> b, Func<PointF, PointF> map, float tolerance)
     {
-        Assert.Equal(3, a.Count);
+        Assert.True(a.Count >= 3, $"{a.Count} faces");
         Assert.Equal(a.Count, b.Count);
         float worst = 0;
         for (int i = 0; i < a.Count; i++)
