@@ -64,6 +64,15 @@ internal static class LabelledPhotos
         return photos;
     }
 
+    /// <summary>
+    /// The six group photos of <c>@vladmandic/face-api</c> that an int8 conversion is measured on
+    /// (<c>models/fidelity/</c>, fetched by the build), with the faces counted here: 22 frontal or turned faces,
+    /// none of them small.
+    /// </summary>
+    /// <param name="folder">The <c>models/fidelity</c> folder.</param>
+    public static IReadOnlyList<LabelledPhoto> Counted(string folder) =>
+        [.. new[] { 3, 3, 3, 4, 5, 4 }.Select((faces, i) => new LabelledPhoto(System.IO.Path.Combine(folder, $"sample{i + 1}.jpg"), faces, null))];
+
     /// <summary>Compares detections with a photo's labels.</summary>
     public static LabelledResult Compare(LabelledPhoto photo, IReadOnlyList<FaceDetection> found) =>
         photo.Boxes is { } boxes ? Compare(boxes, [.. found.Select(f => f.Box)]) : new LabelledResult(found.Count, Math.Min(found.Count, photo.Faces), Math.Max(0, found.Count - photo.Faces));
