@@ -42,6 +42,11 @@ if (args.Length > 0 && args[0] == DetectorComparison.Option)
     return DetectorComparison.Run(args);
 }
 
+if (args.Length > 0 && args[0] == DetectorComparison.ThresholdsOption)
+{
+    return DetectorComparison.RunThresholds();
+}
+
 if (args.Length > 0 && args[0] == DetectorComparison.ScalesOption)
 {
     return DetectorComparison.RunScales(args);
