@@ -130,16 +130,28 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
             scales = scales[..1];
         }
 
+        // The first pass's view of the photo, shrunk once; the coarser passes shrink it further, so the photo's
+        // pixels are read once whatever the number of passes.
+        int baseW = Math.Clamp((int)MathF.Round(image.Width * scales[0]), 1, image.Width), baseH = Math.Clamp((int)MathF.Round(image.Height * scales[0]), 1, image.Height);
+        using Image<Rgb24>? shrunk = baseW < image.Width || baseH < image.Height ? AreaResize.ShrinkToImage(image, baseW, baseH) : null;
+        Image<Rgb24> view = shrunk ?? image;
+        var found = new List<YuNetCandidate>();
+        var small = new List<YuNetCandidate>();
         for (int i = 0; i < scales.Length; i++)
         {
             // A face too large for this pass is left to the next, coarser one: the model breaks faces much wider
             // than LargestFace into fragments. The coarsest pass keeps every face. A coarse pass keeps no face
             // narrower than SmallestCoarseFace: the finer pass before it sees such faces three times as large,
             // where the model is surer, and the coarse pass's own small detections can span two faces.
-            float smallest = i == 0 ? 0 : SmallestCoarseFace / scales[i];
-            float largest = i < scales.Length - 1 ? LargestFace / scales[i] : float.PositiveInfinity;
-            Pass(image, image.Bounds(), scales[i], smallest, largest, candidates, i == 0 && !_options.SinglePass ? hints : null);
+            float scale = scales[i] / scales[0];
+            float smallest = i == 0 ? 0 : SmallestCoarseFace / scale;
+            float largest = i < scales.Length - 1 ? LargestFace / scale : float.PositiveInfinity;
+            Pass(view, view.Bounds(), scale, smallest, largest, found, i == 0 && shrunk is not null && !_options.SinglePass ? small : null);
         }
+
+        float sx = image.Width / (float)view.Width, sy = image.Height / (float)view.Height;
+        candidates.AddRange(found.Select(c => Map(c, default, sx, sy)));
+        hints.AddRange(small.Select(c => Map(c, default, sx, sy)));
 
         if (hints.Count > 0 && _options.Refines)
         {
@@ -249,7 +261,7 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
         int w = Math.Clamp((int)MathF.Round(region.Width * scale), 1, region.Width), h = Math.Clamp((int)MathF.Round(region.Height * scale), 1, region.Height);
         int paddedW = (w + 31) / 32 * 32, paddedH = (h + 31) / 32 * 32;
         int plane = paddedW * paddedH;
-        float threshold = hints is null || w == region.Width ? _options.ScoreThreshold : Math.Min(_options.ScoreThreshold, HintThreshold);
+        float threshold = hints is null ? _options.ScoreThreshold : Math.Min(_options.ScoreThreshold, HintThreshold);
         float[] input = ArrayPool<float>.Shared.Rent(3 * plane);
         var found = new List<YuNetCandidate>();
         try
@@ -295,7 +307,7 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
         foreach (YuNetCandidate c in found)
         {
             float[] g = c.Geometry;
-            if (hints is not null && w < region.Width && c.Width < SmallFace && c.Score >= HintThreshold)
+            if (hints is not null && c.Width < SmallFace && c.Score >= HintThreshold)
             {
                 hints.Add(Map(c, region, sx, sy));
             }

@@ -27,6 +27,21 @@ internal static class AreaResize
         });
     }
 
+    /// <summary>Shrinks <paramref name="source"/> to a new <paramref name="width"/> x <paramref name="height"/> image, each value rounded.</summary>
+    public static Image<Rgb24> ShrinkToImage(Image<Rgb24> source, int width, int height)
+    {
+        byte[] pixels = new byte[width * height * 3];
+        Shrink(source, source.Bounds(), width, height, (y, row) =>
+        {
+            int o = y * width * 3;
+            for (int i = 0; i < row.Length; i++)
+            {
+                pixels[o + i] = (byte)Math.Clamp(MathF.Round(row[i]), 0f, 255f);
+            }
+        });
+        return Image.LoadPixelData<Rgb24>(pixels, width, height);
+    }
+
     /// <summary>
     /// Writes the <paramref name="region"/> of <paramref name="source"/> shrunk to <paramref name="width"/> x
     /// <paramref name="height"/> into three planes of <paramref name="stride"/> x <paramref name="planeHeight"/>
