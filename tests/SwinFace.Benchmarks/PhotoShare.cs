@@ -5,15 +5,17 @@ using SwinFace.Alignment;
 using SwinFace.Analysis;
 using SwinFace.Detection;
 using SwinFace.Imaging;
+using SwinFace.Tests.Detection;
 
 namespace SwinFace.Benchmarks;
 
 /// <summary>
-/// <c>--photo-share [PHOTO...] [--rounds N]</c>: the photo pipeline stage by stage with YuNet (and yunet_s) and with
+/// <c>--photo-share [PHOTO...] [--group] [--rounds N]</c>: the photo pipeline stage by stage with YuNet (and yunet_s) and with
 /// BlazeFace, in turns: decode, detect, align and analyse (full, every face in one batch), and end to end through
 /// <see cref="FaceAnalyzer.AnalyzePhoto(byte[], FaceTasks, bool)"/>. Prints the medians and the share of decode +
 /// detect + align in the model time, from wall times and from the process's CPU times (all threads; less disturbed
-/// by other work on the machine). The default photo is <c>three-faces.jpg</c>.
+/// by other work on the machine). The default photo is <c>three-faces.jpg</c>; <c>--group</c> adds a synthetic
+/// 10-megapixel group photo of 31 faces (<see cref="SyntheticGroupPhoto"/>).
 /// </summary>
 /// <remarks>
 /// Each round runs every stage of both detectors once, so that both see the same moments of a noisy machine; the
@@ -27,10 +29,25 @@ internal static class PhotoShare
     {
         int at = args.ToList().IndexOf("--rounds");
         int rounds = at > 0 ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : 7;
-        string[] photos = [.. args.Skip(1).Take((at > 0 ? at : args.Count) - 1)];
-        if (photos.Length == 0)
+        bool group = args.Contains("--group");
+        string[] photos = [.. args.Skip(1).Take((at > 0 ? at : args.Count) - 1).Where(a => a != "--group")];
+        if (photos.Length == 0 && !group)
         {
             photos = [BenchmarkEnvironment.PhotoPath()];
+        }
+
+        if (group)
+        {
+            // A 10-megapixel group photo: 31 of the hand-labelled faces at 64 px, as a JPEG of quality 90.
+            string path = Path.Combine(Path.GetTempPath(), "swinface-group-4844x2022-31x64.jpg");
+            using var faces = new SyntheticGroupPhoto(LabelledPhotos.Load(Path.Combine(BenchmarkEnvironment.RepositoryRoot, "..", "shared"), null));
+            (Image<Rgb24> photo, _) = faces.Create(4844, 2022, 31, 64);
+            using (photo)
+            {
+                photo.SaveAsJpeg(path, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 90 });
+            }
+
+            photos = [.. photos, path];
         }
 
         int threads = BenchmarkEnvironment.Threads();

@@ -8,13 +8,26 @@ using SwinFace.Imaging;
 namespace SwinFace.Detection;
 
 /// <summary>
-/// YuNet (libfacedetection, Apache-2.0) on ONNX Runtime: face boxes with both eyes, the nose tip and both
-/// mouth corners, the five points of the ArcFace template. The default detector of <see cref="FaceAnalyzer"/>.
+/// YuNet (libfacedetection, Apache-2.0; the <c>yunet_n</c> model) on ONNX Runtime: face boxes with both eyes, the
+/// nose tip and both mouth corners, the five points of the ArcFace template. The default detector of
+/// <see cref="FaceAnalyzer"/>.
 /// </summary>
 /// <remarks>
-/// The photo is shrunk by area averaging, never enlarged, and padded with black to sides that are multiples of
-/// 32; the caller's image is not touched. Boxes and points come back in the photo's coordinates. Safe to call
-/// from many threads at once.
+/// <para>
+/// The model sees a photo of up to half a megapixel whole, and a larger one shrunk to a fifth of its pixels (at
+/// least 0.5, at most 4 megapixels), by area averaging, padded with black to sides that are multiples of 32.
+/// Coarser passes, each at a third of the scale of the one before, find the faces too large for that view (the
+/// model breaks faces much wider than about 200 of its pixels into pieces). Where the first pass sees small faces,
+/// the region around them is looked at again at a finer scale, at most the photo's own pixels and 4 megapixels:
+/// so the small faces of a group photo are found, and photos without them cost one pass. Every pass sees at most
+/// 4 megapixels, whatever the photo's size. The candidates of all passes are merged by non-maximum suppression.
+/// </para>
+/// <para>
+/// In a photo the model sees whole, faces about 32 px wide (brow to chin) are found; in a 10-megapixel photo,
+/// 48 px; in a 100-megapixel one, 200 px (BENCHMARKS.md, "Face detection"). The caller's image is never modified;
+/// boxes and points come back in its pixels, (0, 0) being the centre of the top-left pixel. Safe to call from many
+/// threads at once.
+/// </para>
 /// </remarks>
 public sealed class YuNetDetector : IFaceDetector, IDisposable
 {
@@ -130,28 +143,23 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
             scales = scales[..1];
         }
 
-        // The first pass's view of the photo, shrunk once; the coarser passes shrink it further, so the photo's
-        // pixels are read once whatever the number of passes.
-        int baseW = Math.Clamp((int)MathF.Round(image.Width * scales[0]), 1, image.Width), baseH = Math.Clamp((int)MathF.Round(image.Height * scales[0]), 1, image.Height);
-        using Image<Rgb24>? shrunk = baseW < image.Width || baseH < image.Height ? AreaResize.ShrinkToImage(image, baseW, baseH) : null;
-        Image<Rgb24> view = shrunk ?? image;
-        var found = new List<YuNetCandidate>();
-        var small = new List<YuNetCandidate>();
-        for (int i = 0; i < scales.Length; i++)
+        // The first pass's input, the photo shrunk once; the coarser passes shrink that input further, so the
+        // photo's pixels are read once whatever the number of passes.
+        using (Input first = Input.Of(image, image.Bounds(), scales[0]))
         {
-            // A face too large for this pass is left to the next, coarser one: the model breaks faces much wider
-            // than LargestFace into fragments. The coarsest pass keeps every face. A coarse pass keeps no face
-            // narrower than SmallestCoarseFace: the finer pass before it sees such faces three times as large,
-            // where the model is surer, and the coarse pass's own small detections can span two faces.
-            float scale = scales[i] / scales[0];
-            float smallest = i == 0 ? 0 : SmallestCoarseFace / scale;
-            float largest = i < scales.Length - 1 ? LargestFace / scale : float.PositiveInfinity;
-            Pass(view, view.Bounds(), scale, smallest, largest, found, i == 0 && shrunk is not null && !_options.SinglePass ? small : null);
+            bool shrunk = first.Width < image.Width || first.Height < image.Height;
+            List<YuNetCandidate>? small = shrunk && !_options.SinglePass ? hints : null;
+            Collect(Run(first, small is not null), first, image, image.Bounds(), 0, scales.Length > 1 ? LargestFace : float.PositiveInfinity, candidates, small);
+            for (int i = 1; i < scales.Length; i++)
+            {
+                // A face too large for a pass is left to the next, coarser one: the model breaks faces much wider
+                // than LargestFace into fragments. The coarsest pass keeps every face. A coarse pass keeps no face
+                // narrower than SmallestCoarseFace: the finer pass before it sees such faces three times as large,
+                // where the model is surer, and the coarse pass's own small detections can span two faces.
+                using Input coarse = first.Shrink(scales[i] / scales[0]);
+                Collect(Run(coarse, false), coarse, image, image.Bounds(), SmallestCoarseFace, i < scales.Length - 1 ? LargestFace : float.PositiveInfinity, candidates, null);
+            }
         }
-
-        float sx = image.Width / (float)view.Width, sy = image.Height / (float)view.Height;
-        candidates.AddRange(found.Select(c => Map(c, default, sx, sy)));
-        hints.AddRange(small.Select(c => Map(c, default, sx, sy)));
 
         if (hints.Count > 0 && _options.Refines)
         {
@@ -245,64 +253,47 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
         fine = Math.Min(fine, Math.Sqrt(_options.MaxRefinePixels / ((double)region.Width * region.Height)));
         if (fine >= RefineStep * scale && region.Width >= 32 && region.Height >= 32)
         {
-            Pass(image, region, (float)fine, 0, LargestFace / (float)fine, output, null);
+            using Input input = Input.Of(image, region, (float)fine);
+            Collect(Run(input, false), input, image, region, 0, LargestFace, output, null);
         }
     }
 
-    /// <summary>
-    /// Runs the model once on the <paramref name="region"/> of the photo shrunk by <paramref name="scale"/>; adds the
-    /// candidates <paramref name="smallest"/> to <paramref name="largest"/> photo pixels wide, in photo pixels. Of a
-    /// region inside the photo, candidates that touch its inner edges are left out: they may be cut faces. With
-    /// <paramref name="hints"/>, also collects the candidates narrower than <see cref="SmallFace"/> input pixels that
-    /// score at least <see cref="HintThreshold"/>, as long as the photo was shrunk.
-    /// </summary>
-    private void Pass(Image<Rgb24> image, Rectangle region, float scale, float smallest, float largest, List<YuNetCandidate> output, List<YuNetCandidate>? hints)
+    /// <summary>Runs the model on one input: the candidates that score at least the threshold (or the hint threshold, when <paramref name="hints"/>), in input pixels.</summary>
+    private List<YuNetCandidate> Run(Input input, bool hints)
     {
-        int w = Math.Clamp((int)MathF.Round(region.Width * scale), 1, region.Width), h = Math.Clamp((int)MathF.Round(region.Height * scale), 1, region.Height);
-        int paddedW = (w + 31) / 32 * 32, paddedH = (h + 31) / 32 * 32;
-        int plane = paddedW * paddedH;
-        float threshold = hints is null ? _options.ScoreThreshold : Math.Min(_options.ScoreThreshold, HintThreshold);
-        float[] input = ArrayPool<float>.Shared.Rent(3 * plane);
         var found = new List<YuNetCandidate>();
-        try
+        using OrtValue value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.Planes.AsMemory(0, 3 * input.PaddedWidth * input.PaddedHeight), [1, 3, input.PaddedHeight, input.PaddedWidth]);
+        using var runOptions = new RunOptions();
+        using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(runOptions, [_input], [value], OutputNames);
+        for (int i = 0; i < YuNetDecoder.Strides.Length; i++)
         {
-            AreaResize.ShrinkToPlanarBgr(image, region, w, h, input, paddedW, paddedH);
-            for (int c = 0; c < 3; c++)
-            {
-                // Black padding right of and below the photo.
-                for (int y = 0; y < h; y++)
-                {
-                    Array.Clear(input, (c * plane) + (y * paddedW) + w, paddedW - w);
-                }
-
-                Array.Clear(input, (c * plane) + (h * paddedW), (paddedH - h) * paddedW);
-            }
-
-            using OrtValue value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, 3 * plane), [1, 3, paddedH, paddedW]);
-            using var runOptions = new RunOptions();
-            using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(runOptions, [_input], [value], OutputNames);
-            for (int i = 0; i < YuNetDecoder.Strides.Length; i++)
-            {
-                int s = YuNetDecoder.Strides[i];
-                YuNetDecoder.DecodeGrid(
-                    results[4 * i].GetTensorDataAsSpan<float>(),
-                    results[(4 * i) + 1].GetTensorDataAsSpan<float>(),
-                    results[(4 * i) + 2].GetTensorDataAsSpan<float>(),
-                    results[(4 * i) + 3].GetTensorDataAsSpan<float>(),
-                    paddedH / s,
-                    paddedW / s,
-                    s,
-                    threshold,
-                    found);
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(input);
+            int s = YuNetDecoder.Strides[i];
+            YuNetDecoder.DecodeGrid(
+                results[4 * i].GetTensorDataAsSpan<float>(),
+                results[(4 * i) + 1].GetTensorDataAsSpan<float>(),
+                results[(4 * i) + 2].GetTensorDataAsSpan<float>(),
+                results[(4 * i) + 3].GetTensorDataAsSpan<float>(),
+                input.PaddedHeight / s,
+                input.PaddedWidth / s,
+                s,
+                hints ? Math.Min(_options.ScoreThreshold, HintThreshold) : _options.ScoreThreshold,
+                found);
         }
 
+        return found;
+    }
+
+    /// <summary>
+    /// Maps the candidates of an input of the <paramref name="region"/> of the photo into the photo's pixels, and adds
+    /// those that score at least the threshold and are <paramref name="smallest"/> to <paramref name="largest"/> of
+    /// the input's pixels wide. Of a region inside the photo, candidates that touch its inner edges are left out: they
+    /// may be cut faces. With <paramref name="hints"/>, also collects the candidates narrower than
+    /// <see cref="SmallFace"/> input pixels that score at least <see cref="HintThreshold"/>.
+    /// </summary>
+    private void Collect(List<YuNetCandidate> found, Input input, Image<Rgb24> image, Rectangle region, float smallest, float largest, List<YuNetCandidate> output, List<YuNetCandidate>? hints)
+    {
         // Input pixels to photo pixels. Both take (0, 0) at the centre of the top-left pixel, as OpenCV does.
-        float sx = region.Width / (float)w, sy = region.Height / (float)h;
+        float sx = region.Width / (float)input.Width, sy = region.Height / (float)input.Height;
         bool inner = region != image.Bounds();
         foreach (YuNetCandidate c in found)
         {
@@ -312,17 +303,11 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
                 hints.Add(Map(c, region, sx, sy));
             }
 
-            if (c.Score < _options.ScoreThreshold)
-            {
-                continue;
-            }
-
             bool cut = inner && ((g[0] <= 1 && region.Left > 0) || (g[1] <= 1 && region.Top > 0)
-                || (g[2] >= w - 2 && region.Right < image.Width) || (g[3] >= h - 2 && region.Bottom < image.Height));
-            YuNetCandidate mapped = Map(c, region, sx, sy);
-            if (!cut && mapped.Width >= smallest && mapped.Width <= largest)
+                || (g[2] >= input.Width - 2 && region.Right < image.Width) || (g[3] >= input.Height - 2 && region.Bottom < image.Height));
+            if (c.Score >= _options.ScoreThreshold && !cut && c.Width >= smallest && c.Width <= largest)
             {
-                output.Add(mapped);
+                output.Add(Map(c, region, sx, sy));
             }
         }
     }
@@ -337,5 +322,76 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
         }
 
         return new YuNetCandidate { Geometry = g, Score = c.Score };
+    }
+
+    /// <summary>One input of the model: planes of blue, green and red, 0 to 255, padded with black to multiples of 32.</summary>
+    private sealed class Input : IDisposable
+    {
+        private Input(int width, int height)
+        {
+            Width = width;
+            Height = height;
+            PaddedWidth = (width + 31) / 32 * 32;
+            PaddedHeight = (height + 31) / 32 * 32;
+            Planes = ArrayPool<float>.Shared.Rent(3 * PaddedWidth * PaddedHeight);
+        }
+
+        public int Width { get; }
+
+        public int Height { get; }
+
+        public int PaddedWidth { get; }
+
+        public int PaddedHeight { get; }
+
+        public float[] Planes { get; }
+
+        /// <summary>The <paramref name="region"/> of a photo shrunk by <paramref name="scale"/>, never enlarged.</summary>
+        public static Input Of(Image<Rgb24> image, Rectangle region, float scale)
+        {
+            var input = new Input(Math.Clamp((int)MathF.Round(region.Width * scale), 1, region.Width), Math.Clamp((int)MathF.Round(region.Height * scale), 1, region.Height));
+            try
+            {
+                AreaResize.ShrinkToPlanarBgr(image, region, input.Width, input.Height, input.Planes, input.PaddedWidth, input.PaddedHeight);
+                input.ClearPadding();
+                return input;
+            }
+            catch
+            {
+                input.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>This input shrunk further, by <paramref name="scale"/>.</summary>
+        public Input Shrink(float scale)
+        {
+            var input = new Input(Math.Clamp((int)MathF.Round(Width * scale), 1, Width), Math.Clamp((int)MathF.Round(Height * scale), 1, Height));
+            int plane = PaddedWidth * PaddedHeight, smaller = input.PaddedWidth * input.PaddedHeight;
+            for (int c = 0; c < 3; c++)
+            {
+                AreaResize.ShrinkPlane(Planes.AsSpan(c * plane, plane), Width, Height, PaddedWidth, input.Planes.AsSpan(c * smaller, smaller), input.Width, input.Height, input.PaddedWidth);
+            }
+
+            input.ClearPadding();
+            return input;
+        }
+
+        public void Dispose() => ArrayPool<float>.Shared.Return(Planes);
+
+        /// <summary>Black right of and below the image: the pooled buffer may hold anything there.</summary>
+        private void ClearPadding()
+        {
+            int plane = PaddedWidth * PaddedHeight;
+            for (int c = 0; c < 3; c++)
+            {
+                for (int y = 0; y < Height; y++)
+                {
+                    Array.Clear(Planes, (c * plane) + (y * PaddedWidth) + Width, PaddedWidth - Width);
+                }
+
+                Array.Clear(Planes, (c * plane) + (Height * PaddedWidth), (PaddedHeight - Height) * PaddedWidth);
+            }
+        }
     }
 }

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -27,19 +29,50 @@ internal static class AreaResize
         });
     }
 
-    /// <summary>Shrinks <paramref name="source"/> to a new <paramref name="width"/> x <paramref name="height"/> image, each value rounded.</summary>
-    public static Image<Rgb24> ShrinkToImage(Image<Rgb24> source, int width, int height)
+    /// <summary>
+    /// Shrinks one plane of floats, <paramref name="width"/> x <paramref name="height"/> in rows of
+    /// <paramref name="stride"/>, to <paramref name="outWidth"/> x <paramref name="outHeight"/> in rows of
+    /// <paramref name="outStride"/>. The rest of the destination is left as it is.
+    /// </summary>
+    public static void ShrinkPlane(ReadOnlySpan<float> source, int width, int height, int stride, Span<float> destination, int outWidth, int outHeight, int outStride)
     {
-        byte[] pixels = new byte[width * height * 3];
-        Shrink(source, source.Bounds(), width, height, (y, row) =>
+        if (outWidth > width || outHeight > height || outWidth < 1 || outHeight < 1)
         {
-            int o = y * width * 3;
-            for (int i = 0; i < row.Length; i++)
+            throw new ArgumentException("Area averaging only shrinks.", nameof(outWidth));
+        }
+
+        if (source.Length < ((long)(height - 1) * stride) + width || destination.Length < ((long)(outHeight - 1) * outStride) + outWidth)
+        {
+            throw new ArgumentException("A plane is too small for its size.", nameof(destination));
+        }
+
+        (int[] xStart, int[] xCount, float[] xWeights) = Weights(width, outWidth);
+        (int[] yStart, int[] yCount, float[] yWeights) = Weights(height, outHeight);
+        int span = xWeights.Length / outWidth, ySpan = yWeights.Length / outHeight;
+
+        // Down first, with whole rows at once (vectorised), then across the one summed row.
+        float[] down = new float[width];
+        for (int y = 0; y < outHeight; y++)
+        {
+            Array.Clear(down);
+            for (int j = 0; j < yCount[y]; j++)
             {
-                pixels[o + i] = (byte)Math.Clamp(MathF.Round(row[i]), 0f, 255f);
+                TensorPrimitives.MultiplyAdd(source.Slice((yStart[y] + j) * stride, width), yWeights[(y * ySpan) + j], down, down);
             }
-        });
-        return Image.LoadPixelData<Rgb24>(pixels, width, height);
+
+            Span<float> row = destination.Slice(y * outStride, outWidth);
+            for (int x = 0; x < outWidth; x++)
+            {
+                float sum = 0;
+                int s0 = xStart[x];
+                for (int i = 0; i < xCount[x]; i++)
+                {
+                    sum += xWeights[(x * span) + i] * down[s0 + i];
+                }
+
+                row[x] = sum;
+            }
+        }
     }
 
     /// <summary>
@@ -56,6 +89,27 @@ internal static class AreaResize
         }
 
         int plane = stride * planeHeight;
+        if (width == region.Width && height == region.Height && source.Bounds().Contains(region))
+        {
+            // Nothing to average: each pixel goes straight to its three planes.
+            source.ProcessPixelRows(rows =>
+            {
+                for (int y = 0; y < height; y++)
+                {
+                    Span<Rgb24> src = rows.GetRowSpan(region.Y + y).Slice(region.X, width);
+                    Span<float> b = destination.AsSpan(y * stride, width), g = destination.AsSpan(plane + (y * stride), width), r = destination.AsSpan((2 * plane) + (y * stride), width);
+                    for (int x = 0; x < src.Length; x++)
+                    {
+                        Rgb24 p = src[x];
+                        b[x] = p.B;
+                        g[x] = p.G;
+                        r[x] = p.R;
+                    }
+                }
+            });
+            return;
+        }
+
         Shrink(source, region, width, height, (y, row) =>
         {
             int o = y * stride;
@@ -142,22 +196,32 @@ internal static class AreaResize
     /// <summary>Averages one source row across, into interleaved RGB.</summary>
     private static void Across(ReadOnlySpan<Rgb24> source, int[] start, int[] count, float[] weights, int span, float[] destination)
     {
+        if (destination.Length < 3 * start.Length || weights.Length < span * start.Length || source.Length < start[^1] + count[^1])
+        {
+            throw new ArgumentException("The row does not match its weights.", nameof(destination));
+        }
+
+        // The hottest loop of a detection; Weights guarantees every index, so the bounds checks go.
+        ref Rgb24 src = ref MemoryMarshal.GetReference(source);
+        ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
+        ref float dst = ref MemoryMarshal.GetArrayDataReference(destination);
         for (int x = 0; x < start.Length; x++)
         {
+            ref Rgb24 p = ref Unsafe.Add(ref src, start[x]);
+            ref float w = ref Unsafe.Add(ref w0, x * span);
             float r = 0, g = 0, b = 0;
-            int s0 = start[x];
-            for (int i = 0; i < count[x]; i++)
+            for (int i = 0, n = count[x]; i < n; i++)
             {
-                float w = weights[(x * span) + i];
-                Rgb24 p = source[s0 + i];
-                r += w * p.R;
-                g += w * p.G;
-                b += w * p.B;
+                float k = Unsafe.Add(ref w, i);
+                Rgb24 q = Unsafe.Add(ref p, i);
+                r += k * q.R;
+                g += k * q.G;
+                b += k * q.B;
             }
 
-            destination[3 * x] = r;
-            destination[(3 * x) + 1] = g;
-            destination[(3 * x) + 2] = b;
+            Unsafe.Add(ref dst, 3 * x) = r;
+            Unsafe.Add(ref dst, (3 * x) + 1) = g;
+            Unsafe.Add(ref dst, (3 * x) + 2) = b;
         }
     }
 

@@ -83,6 +83,35 @@ public sealed class AreaResizeTests
     }
 
     [Fact]
+    public void ShrinkPlane_GivesWhatShrinkingThePhotoGivesAndKeepsThePadding()
+    {
+        // A photo shrunk in one step, and its full-size planes (in rows of 48, padded) shrunk plane by plane: the same
+        // values, since both average the same areas.
+        using Image<Rgb24> image = Noise(45, 30, 3);
+        float[] whole = new float[3 * 48 * 32];
+        AreaResize.ShrinkToPlanarBgr(image, image.Bounds(), 45, 30, whole, 48, 32);
+        float[] once = new float[3 * 17 * 11];
+        AreaResize.ShrinkToPlanarBgr(image, image.Bounds(), 17, 11, once, 17, 11);
+        float[] plane = new float[20 * 11];
+        Array.Fill(plane, -1f);
+
+        AreaResize.ShrinkPlane(whole.AsSpan(48 * 32, 48 * 32), 45, 30, 48, plane, 17, 11, 20);
+
+        for (int y = 0; y < 11; y++)
+        {
+            for (int x = 0; x < 17; x++)
+            {
+                Assert.Equal(once[(17 * 11) + (y * 17) + x], plane[(y * 20) + x], 1e-3);
+            }
+
+            Assert.Equal([-1f, -1f, -1f], plane[((y * 20) + 17)..((y * 20) + 20)]);
+        }
+
+        Assert.Throws<ArgumentException>(() => AreaResize.ShrinkPlane(whole, 45, 30, 48, plane, 46, 11, 20));
+        Assert.Throws<ArgumentException>(() => AreaResize.ShrinkPlane(whole, 45, 30, 48, plane, 17, 12, 20));
+    }
+
+    [Fact]
     public void ShrinkToPlanarBgr_RefusesToEnlargeOrToReadOutsideTheImage()
     {
         using var image = new Image<Rgb24>(10, 10);
