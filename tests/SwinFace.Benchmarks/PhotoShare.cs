@@ -106,8 +106,9 @@ internal static class PhotoShare
                 {
                     int b = 1 + (4 * i);
                     double share = (Wall(0) + Wall(b) + Wall(b + 1)) / Wall(b + 2), cpuShare = (Cpu(0) + Cpu(b) + Cpu(b + 1)) / Cpu(b + 2);
+                    string shares = faces[i].Count == 0 ? "no face | no face" : FormattableString.Invariant($"{100 * share:F1}% | {100 * cpuShare:F1}%");
                     Console.WriteLine(FormattableString.Invariant(
-                        $"| {Path.GetFileName(path)} ({decoded.Width} x {decoded.Height}) | {pipelines[i].Name} | {faces[i].Count} | {Wall(0):F1} ms | {Wall(b):F1} ms | {Wall(b + 1):F1} ms | {Wall(b + 2):F1} ms | {100 * share:F1}% | {100 * cpuShare:F1}% | {(pipelines[i].Analyzer is null ? "" : FormattableString.Invariant($"{Wall(b + 3):F1} ms"))} |"));
+                        $"| {Path.GetFileName(path)} ({decoded.Width} x {decoded.Height}) | {pipelines[i].Name} | {faces[i].Count} | {Wall(0):F1} ms | {Wall(b):F1} ms | {Wall(b + 1):F1} ms | {Wall(b + 2):F1} ms | {shares} | {(pipelines[i].Analyzer is null ? "" : FormattableString.Invariant($"{Wall(b + 3):F1} ms"))} |"));
                 }
             }
             finally
