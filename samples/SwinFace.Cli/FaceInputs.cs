@@ -34,6 +34,21 @@ internal static class FaceInputs
         Description = "Use a gallery in PostgreSQL with pgvector instead of a file: an Npgsql connection string, such as "
             + "\"Host=db;Database=faces;Username=app\" (the password from PGPASSWORD or ~/.pgpass). --gallery is then the gallery's name.",
     };
+    /// <summary>The <c>--detector</c> option: YuNet, the library's default, or BlazeFace.</summary>
+    public static Option<string> DetectorOption()
+    {
+        var option = new Option<string>("--detector")
+        {
+            Description = "The face detector: yunet (the default: five landmarks, five-point alignment) or blazeface (faster, fewer faces found, four-point alignment).",
+            DefaultValueFactory = _ => "yunet",
+        };
+        option.AcceptOnlyFromAmong("yunet", "blazeface");
+        return option;
+    }
+
+    /// <summary>The analyzer options that choose the detector named by <see cref="DetectorOption"/>.</summary>
+    public static BlazeFaceOptions? BlazeFaceIf(string detector, int threads) =>
+        detector == "blazeface" ? new BlazeFaceOptions { IntraOpThreads = threads } : null;
 
     public static Option<bool> AlignedOption() => new("--aligned")
     {
