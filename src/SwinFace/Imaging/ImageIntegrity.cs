@@ -197,6 +197,11 @@ internal static class ImageIntegrity
 
     private static bool GifEnds(ReadOnlySpan<byte> d)
     {
+        if (d.Length < 13)
+        {
+            return false; // cut inside the logical screen descriptor (a fuzz finding: "GIF89a" alone)
+        }
+
         int at = 13;
         if ((d[10] & 0x80) != 0)
         {
