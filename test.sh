@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 models/install-deps.sh
+models/fetch-yunet.sh
 models/fetch-blazeface.sh
 models/fetch-testimages.sh
 models/make-full-parity.sh artifacts/full

@@ -44,6 +44,8 @@ internal static class AnalyzeCommand
 
     private static readonly Option<int> Threads = CreateThreadsOption();
 
+    private static readonly Option<string> Detector = FaceInputs.DetectorOption();
+
     private static readonly Argument<string[]> Images = new("images")
     {
         Description = "Image files, or folders whose image files are all analyzed.",
@@ -59,6 +61,7 @@ internal static class AnalyzeCommand
         command.Options.Add(SaveCrops);
         command.Options.Add(Report);
         command.Options.Add(Threads);
+        command.Options.Add(Detector);
         command.Arguments.Add(Images);
         command.SetAction(Run);
         return command;
@@ -97,6 +100,7 @@ internal static class AnalyzeCommand
             using FaceAnalyzer analyzer = FaceAnalyzer.Create(parseResult.GetValue(Model)!, new FaceAnalyzerOptions
             {
                 IntraOpThreads = parseResult.GetValue(Threads),
+                BlazeFace = FaceInputs.BlazeFaceIf(parseResult.GetValue(Detector)!, parseResult.GetValue(Threads)),
 
                 // A person reads the output: a damaged photo is analysed as far as it decoded, and flagged in every output.
                 AnalyzeDamagedPhotos = true,

@@ -26,6 +26,7 @@ internal static class BenchCommand
     private static readonly Option<int> Threads = new("--threads") { Description = "ONNX Runtime threads per model run; 0 lets ONNX Runtime choose.", DefaultValueFactory = _ => 0 };
     private static readonly Option<bool> Json = new("--json") { Description = "Print one JSON document." };
     private static readonly Option<bool> FullOnly = new("--full-only") { Description = "Measure only full analysis at the given batch sizes." };
+    private static readonly Option<string> Detector = FaceInputs.DetectorOption();
 
     public static Command Create()
     {
@@ -37,6 +38,7 @@ internal static class BenchCommand
         command.Options.Add(Threads);
         command.Options.Add(Json);
         command.Options.Add(FullOnly);
+        command.Options.Add(Detector);
         command.SetAction(Run);
         return command;
     }
@@ -47,7 +49,13 @@ internal static class BenchCommand
         {
             var report = new Dictionary<string, object>();
             int repeats = Math.Max(1, parse.GetValue(Repeats));
-            using FaceAnalyzer analyzer = FaceAnalyzer.Create(parse.GetValue(Model)!, new FaceAnalyzerOptions { IntraOpThreads = parse.GetValue(Threads) });
+            // One detector for the analyzer and for the stage timings, so that both measure the same thing.
+            int threads = parse.GetValue(Threads);
+            using IDisposable detector = parse.GetValue(Detector) == "blazeface"
+                ? BlazeFaceDetector.Create(new BlazeFaceOptions { IntraOpThreads = threads })
+                : YuNetDetector.Create(new YuNetOptions { IntraOpThreads = threads });
+            using FaceAnalyzer analyzer = FaceAnalyzer.Create(parse.GetValue(Model)!, new FaceAnalyzerOptions { IntraOpThreads = threads, Detector = (IFaceDetector)detector });
+            report["detector"] = parse.GetValue(Detector)!;
             report["model"] = $"{analyzer.ModelName} {analyzer.ModelVersion}";
             report["threads"] = parse.GetValue(Threads);
             report["processorCount"] = Environment.ProcessorCount;
@@ -111,7 +119,7 @@ internal static class BenchCommand
 
             if (parse.GetValue(Photo) is { } photo)
             {
-                report["photo"] = PhotoStages(analyzer, photo, repeats);
+                report["photo"] = PhotoStages(analyzer, (IFaceDetector)detector, photo, repeats);
             }
 
             return Finish(report, parse.GetValue(Json));
@@ -138,9 +146,8 @@ internal static class BenchCommand
     }
 
     /// <summary>The photo pipeline rebuilt from public parts, so each stage can be timed alone.</summary>
-    private static Dictionary<string, object> PhotoStages(FaceAnalyzer analyzer, string path, int repeats)
+    private static Dictionary<string, object> PhotoStages(FaceAnalyzer analyzer, IFaceDetector detector, string path, int repeats)
     {
-        using var detector = BlazeFaceDetector.Create();
         byte[] encoded = File.ReadAllBytes(path);
         Image<Rgb24> Decode()
         {

@@ -27,6 +27,22 @@ internal static class FaceInputs
 
     public static Option<string> GalleryOption(string description) => new("--gallery") { Description = description, Required = true };
 
+    /// <summary>The <c>--detector</c> option: YuNet, the library's default, or BlazeFace.</summary>
+    public static Option<string> DetectorOption()
+    {
+        var option = new Option<string>("--detector")
+        {
+            Description = "The face detector: yunet (the default: five landmarks, five-point alignment) or blazeface (faster, fewer faces found, four-point alignment).",
+            DefaultValueFactory = _ => "yunet",
+        };
+        option.AcceptOnlyFromAmong("yunet", "blazeface");
+        return option;
+    }
+
+    /// <summary>The analyzer options that choose the detector named by <see cref="DetectorOption"/>.</summary>
+    public static BlazeFaceOptions? BlazeFaceIf(string detector, int threads) =>
+        detector == "blazeface" ? new BlazeFaceOptions { IntraOpThreads = threads } : null;
+
     public static Option<bool> AlignedOption() => new("--aligned")
     {
         Description = "The images are already aligned 112x112 face crops (ArcFace template): one face each, no detection.",

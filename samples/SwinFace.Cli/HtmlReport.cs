@@ -283,7 +283,10 @@ internal static class HtmlReport
             float labelY = box.Top - labelH >= 0 ? box.Top - labelH : box.Top;
             writer.WriteLine($"<a href=\"#p{photoIndex}f{k}\">");
             writer.WriteLine(Inv($"<rect x=\"{box.X:0.#}\" y=\"{box.Y:0.#}\" width=\"{box.Width:0.#}\" height=\"{box.Height:0.#}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"3\" vector-effect=\"non-scaling-stroke\"/>"));
-            foreach (PointF p in (PointF[])[d.Landmarks.LeftEye, d.Landmarks.RightEye, d.Landmarks.Nose, d.Landmarks.MouthCenter])
+            // The points the face was aligned by: eyes, nose tip and both mouth corners, or the mouth centre.
+            FaceLandmarks m = d.Landmarks;
+            PointF[] points = m is { MouthLeft: { } ml, MouthRight: { } mr } ? [m.LeftEye, m.RightEye, m.Nose, ml, mr] : [m.LeftEye, m.RightEye, m.Nose, m.MouthCenter];
+            foreach (PointF p in points)
             {
                 writer.WriteLine(Inv($"<circle cx=\"{p.X:0.#}\" cy=\"{p.Y:0.#}\" r=\"{dot:0.##}\" fill=\"{color}\" stroke=\"#fff\" stroke-width=\"1\" vector-effect=\"non-scaling-stroke\"/>"));
             }
@@ -329,6 +332,7 @@ internal static class HtmlReport
         {
             writer.WriteLine(Inv($"<dt>detection</dt><dd>{d.Score:F2}</dd>"));
             writer.WriteLine(Inv($"<dt>source</dt><dd>{result.SourceSize!.Value:F0} px</dd>"));
+            writer.WriteLine($"<dt>aligned by</dt><dd>{(d.Landmarks.HasMouthCorners ? 5 : 4)} points</dd>");
         }
 
         writer.WriteLine("</dl>");

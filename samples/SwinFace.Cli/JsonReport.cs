@@ -88,12 +88,15 @@ internal static class JsonReport
             WritePoint(writer, "leftEye", d.Landmarks.LeftEye);
             WritePoint(writer, "rightEye", d.Landmarks.RightEye);
             WritePoint(writer, "nose", d.Landmarks.Nose);
-            WritePoint(writer, "mouth", d.Landmarks.MouthCenter);
+            // Only the points the detector gave: both mouth corners (YuNet), or the mouth centre and the ears
+            // (BlazeFace). A centre derived from the corners would look like a detected point.
+            WritePoint(writer, "mouth", d.Landmarks.HasMouthCorners ? null : d.Landmarks.MouthCenter);
             WritePoint(writer, "mouthLeft", d.Landmarks.MouthLeft);
             WritePoint(writer, "mouthRight", d.Landmarks.MouthRight);
             WritePoint(writer, "leftEar", d.Landmarks.LeftEar);
             WritePoint(writer, "rightEar", d.Landmarks.RightEar);
             writer.WriteEndObject();
+            writer.WriteNumber("alignmentPoints", d.Landmarks.HasMouthCorners ? 5 : 4);
             writer.WriteNumber("sourceSize", result.SourceSize!.Value);
             if (result.CropFile is not null)
             {

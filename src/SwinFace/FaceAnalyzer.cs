@@ -16,8 +16,9 @@ namespace SwinFace;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <see cref="AnalyzePhoto(string, FaceTasks, bool)"/> finds every face of a photo, aligns each to the
-/// ArcFace template and analyses them all in one batched model run. <see cref="Analyze(Image{Rgb24}, FaceTasks)"/>
+/// <see cref="AnalyzePhoto(string, FaceTasks, bool)"/> finds every face of a photo (YuNet by default,
+/// <see cref="FaceAnalyzerOptions.Detector"/> for another detector), aligns each to the ArcFace template by
+/// its five landmarks (<see cref="PhotoFace.AlignmentPoints"/>) and analyses them all in one batched model run. <see cref="Analyze(Image{Rgb24}, FaceTasks)"/>
 /// takes faces that are already aligned.
 /// </para>
 /// <para>
@@ -46,17 +47,17 @@ public sealed class FaceAnalyzer : IDisposable
 {
     private readonly ModelRunner _runner;
     private readonly IFaceDetector _detector;
-    private readonly BlazeFaceDetector? _ownedDetector;
+    private readonly IDisposable? _ownedDetector;
     private readonly PhotoLoader _loader;
     private readonly BatchScheduler _scheduler;
     private readonly int _maxBatch;
     private volatile bool _disposed;
 
-    private FaceAnalyzer(ModelRunner runner, FaceAnalyzerOptions options, BlazeFaceDetector? ownedDetector)
+    private FaceAnalyzer(ModelRunner runner, FaceAnalyzerOptions options, IFaceDetector? ownedDetector)
     {
         _runner = runner;
         _maxBatch = options.MaxBatchSize;
-        _ownedDetector = ownedDetector;
+        _ownedDetector = ownedDetector as IDisposable;
         _detector = options.Detector ?? ownedDetector!;
         _loader = new PhotoLoader(options.MaxImagePixels, options.AnalyzeDamagedPhotos);
         _scheduler = new BatchScheduler(runner, FacePixels.NormalizationTables(runner.Manifest.Mean, runner.Manifest.Std), options.MaxBatchSize);
@@ -106,9 +107,9 @@ public sealed class FaceAnalyzer : IDisposable
     /// </param>
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <returns>An analyzer the caller disposes.</returns>
-    /// <exception cref="ArgumentException"><paramref name="modelPath"/> is empty, or an option is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="modelPath"/> is empty, an option is out of range, or more than one option chooses the detector.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="modelPath"/> is <see langword="null"/>.</exception>
-    /// <exception cref="FileNotFoundException">The file does not exist, or the default BlazeFace detector's model files are missing.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist, or the default detector's model file is missing.</exception>
     /// <exception cref="SwinFaceModelException">
     /// The file is neither a SwinFace model nor the authors' checkpoint, or it is damaged (every graph's SHA-256 is
     /// checked before ONNX Runtime sees it): the message says what was expected and found.
@@ -131,8 +132,8 @@ public sealed class FaceAnalyzer : IDisposable
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <returns>An analyzer the caller disposes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="model"/> cannot be read, or an option is out of range.</exception>
-    /// <exception cref="FileNotFoundException">The default BlazeFace detector's model files are missing.</exception>
+    /// <exception cref="ArgumentException"><paramref name="model"/> cannot be read, an option is out of range, or more than one option chooses the detector.</exception>
+    /// <exception cref="FileNotFoundException">The default detector's model file is missing.</exception>
     /// <exception cref="SwinFaceModelException">The data is not a SwinFace model: the message says what was expected and found.</exception>
     /// <exception cref="IOException">The temporary folder cannot be written (each graph passes through a temporary file while it loads).</exception>
     public static FaceAnalyzer Create(Stream model, FaceAnalyzerOptions? options = null)
@@ -160,8 +161,8 @@ public sealed class FaceAnalyzer : IDisposable
     /// <param name="options">Options, or <see langword="null"/> for the defaults.</param>
     /// <returns>An analyzer the caller disposes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">An option is out of range.</exception>
-    /// <exception cref="FileNotFoundException">The default BlazeFace detector's model files are missing.</exception>
+    /// <exception cref="ArgumentException">An option is out of range, or more than one option chooses the detector.</exception>
+    /// <exception cref="FileNotFoundException">The default detector's model file is missing.</exception>
     /// <exception cref="SwinFaceModelException">The bytes are not a SwinFace model: the message says what was expected and found.</exception>
     /// <exception cref="IOException">The temporary folder cannot be written (each graph passes through a temporary file while it loads).</exception>
     public static FaceAnalyzer Create(byte[] model, FaceAnalyzerOptions? options = null)
@@ -406,19 +407,21 @@ public sealed class FaceAnalyzer : IDisposable
         // threads of one would otherwise compete for the cores with the next one's (BENCHMARKS.md).
         owned?.AddSessionConfigEntry("session.intra_op.allow_spinning", options.Spinning ? "1" : "0");
         owned?.AddSessionConfigEntry("session.force_spinning_stop", "1");
-        BlazeFaceDetector? detector = null;
+        IFaceDetector? detector = null;
         ModelRunner? runner = null;
         try
         {
             // Runs of a few faces suit a CPU's caches; with the caller's options (a GPU, say) each batch goes in one run.
             runner = ModelRunner.Open(graphs, sessionOptions, owned is null ? options.MaxBatchSize : options.BackboneChunk);
-            detector = options.Detector is null ? BlazeFaceDetector.Create(options.BlazeFace) : null;
+            detector = options.Detector is not null ? null
+                : options.BlazeFace is not null ? BlazeFaceDetector.Create(options.BlazeFace)
+                : YuNetDetector.Create(options.YuNet);
             return new FaceAnalyzer(runner, options, detector);
         }
         catch
         {
             runner?.Dispose();
-            detector?.Dispose();
+            (detector as IDisposable)?.Dispose();
             throw;
         }
         finally

@@ -32,11 +32,26 @@ public sealed class FaceAnalyzerOptions
 
     /// <summary>
     /// Gets the face detector for photos. The caller keeps ownership. The default, <see langword="null"/>,
-    /// makes the analyzer create and own a <see cref="BlazeFaceDetector"/> with <see cref="BlazeFace"/>.
+    /// makes the analyzer create and own a <see cref="YuNetDetector"/> with <see cref="YuNet"/>, or a
+    /// <see cref="BlazeFaceDetector"/> when <see cref="BlazeFace"/> is set.
     /// </summary>
+    /// <remarks>
+    /// Faces with both mouth corners (<see cref="FaceLandmarks.HasMouthCorners"/>, as from YuNet) are aligned by
+    /// five points, as the model's training data was; faces without them by four (<see cref="Alignment.FaceAligner"/>).
+    /// </remarks>
     public IFaceDetector? Detector { get; init; }
 
-    /// <summary>Gets the options of the default BlazeFace detector, used when <see cref="Detector"/> is <see langword="null"/>. The default is <c>new BlazeFaceOptions()</c>.</summary>
+    /// <summary>
+    /// Gets the options of the default detector, YuNet, used when neither <see cref="Detector"/> nor
+    /// <see cref="BlazeFace"/> is set. The default, <see langword="null"/>, means <c>new YuNetOptions()</c>.
+    /// </summary>
+    public YuNetOptions? YuNet { get; init; }
+
+    /// <summary>
+    /// Gets options that make the analyzer create and own a <see cref="BlazeFaceDetector"/> instead of YuNet. The
+    /// default is <see langword="null"/>: YuNet. BlazeFace is faster on large photos but finds fewer faces, and it
+    /// gives no mouth corners, so its faces are aligned by four points (BENCHMARKS.md compares the two).
+    /// </summary>
     public BlazeFaceOptions? BlazeFace { get; init; }
 
     /// <summary>
@@ -80,6 +95,11 @@ public sealed class FaceAnalyzerOptions
 
     internal void Validate()
     {
+        if ((Detector is null ? 0 : 1) + (YuNet is null ? 0 : 1) + (BlazeFace is null ? 0 : 1) > 1)
+        {
+            throw new ArgumentException("Set at most one of Detector, YuNet and BlazeFace: they choose the same detector.", nameof(Detector));
+        }
+
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxImagePixels, 1, nameof(MaxImagePixels));
         ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads, nameof(IntraOpThreads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));

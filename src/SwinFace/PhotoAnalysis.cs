@@ -33,6 +33,13 @@ public sealed record PhotoAnalysis(int Width, int Height, IReadOnlyList<PhotoFac
 /// <param name="AlignedFace">The aligned crop as 112 x 112 x 3 RGB bytes, when requested; otherwise <see langword="null"/>.</param>
 public sealed record PhotoFace(FaceDetection Detection, float SourceSize, FaceAnalysis Analysis, byte[]? AlignedFace)
 {
+    /// <summary>
+    /// Gets how many landmarks aligned the face: 5 when the detector gave both mouth corners (YuNet does), so that
+    /// the eyes, the nose tip and the mouth corners were fitted to the ArcFace template as in the model's training
+    /// data; 4 when it gave only the mouth centre (BlazeFace), fitted to the middle of the template's corners.
+    /// </summary>
+    public int AlignmentPoints => Detection.Landmarks.HasMouthCorners ? 5 : 4;
+
     /// <summary>Creates an image of the aligned crop.</summary>
     /// <returns>A new 112 x 112 image the caller disposes, or <see langword="null"/> when the crop was not requested.</returns>
     public Image<Rgb24>? ToAlignedImage() => AlignedFace is null ? null : Image.LoadPixelData<Rgb24>(AlignedFace, Alignment.FaceAligner.Size, Alignment.FaceAligner.Size);

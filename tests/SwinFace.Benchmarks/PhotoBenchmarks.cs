@@ -11,33 +11,39 @@ namespace SwinFace.Benchmarks;
 
 /// <summary>
 /// The photo pipeline on one photo (three faces by default): end to end through
-/// <see cref="FaceAnalyzer.AnalyzePhoto(byte[], FaceTasks, bool)"/>, and each stage alone, rebuilt from the public API.
+/// <see cref="FaceAnalyzer.AnalyzePhoto(byte[], FaceTasks, bool)"/>, and each stage alone, rebuilt from the public API,
+/// with YuNet (the default detector) and with BlazeFace.
 /// </summary>
 /// <remarks>Times are per photo. Each stage starts from the output of the one before, computed once in setup.</remarks>
 public class PhotoBenchmarks : IDisposable
 {
     private FaceAnalyzer? _analyzer;
-    private BlazeFaceDetector? _detector;
+    private IFaceDetector? _detector;
     private byte[] _photo = [];
     private Image<Rgb24>? _decoded;
     private IReadOnlyList<FaceDetection> _detections = [];
     private Image<Rgb24>[] _crops = [];
+
+    /// <summary>Gets or sets the detector: <c>YuNet</c> (the default of <see cref="FaceAnalyzer"/>) or <c>BlazeFace</c>.</summary>
+    [Params("YuNet", "BlazeFace")]
+    public string Detector { get; set; } = "YuNet";
 
     /// <summary>Loads the model and the detector, reads the photo, and runs each stage once for the next one's input.</summary>
     [GlobalSetup]
     public void Setup()
     {
         int threads = BenchmarkEnvironment.Threads();
-        var blazeFace = new BlazeFaceOptions { IntraOpThreads = threads };
-        _analyzer = FaceAnalyzer.Create(BenchmarkEnvironment.ModelPath(), new FaceAnalyzerOptions { IntraOpThreads = threads, BlazeFace = blazeFace });
-        _detector = BlazeFaceDetector.Create(blazeFace);
+        _detector = Detector == "BlazeFace"
+            ? BlazeFaceDetector.Create(new BlazeFaceOptions { IntraOpThreads = threads })
+            : YuNetDetector.Create(new YuNetOptions { IntraOpThreads = threads });
+        _analyzer = FaceAnalyzer.Create(BenchmarkEnvironment.ModelPath(), new FaceAnalyzerOptions { IntraOpThreads = threads, Detector = _detector });
         string path = BenchmarkEnvironment.PhotoPath();
         _photo = File.ReadAllBytes(path);
         _decoded = DecodePhoto();
         _detections = _detector.Detect(_decoded);
         if (_detections.Count == 0)
         {
-            throw new InvalidOperationException($"BlazeFace finds no face in {path}; the photo benchmarks need a photo with faces.");
+            throw new InvalidOperationException($"{Detector} finds no face in {path}; the photo benchmarks need a photo with faces.");
         }
 
         _crops = [.. _detections.Select(d => FaceAligner.Align(_decoded, d.Landmarks))];
@@ -58,10 +64,10 @@ public class PhotoBenchmarks : IDisposable
         return image.Width;
     }
 
-    /// <summary>Runs BlazeFace (both models) on the decoded photo.</summary>
+    /// <summary>Runs the detector on the decoded photo.</summary>
     /// <returns>The detections.</returns>
     [Benchmark]
-    public IReadOnlyList<FaceDetection> Detect() => Detector.Detect(Decoded);
+    public IReadOnlyList<FaceDetection> Detect() => FaceDetector.Detect(Decoded);
 
     /// <summary>Cuts every detected face out of the photo as an aligned 112 x 112 crop.</summary>
     /// <returns>The number of crops.</returns>
@@ -87,7 +93,7 @@ public class PhotoBenchmarks : IDisposable
     {
         _analyzer?.Dispose();
         _analyzer = null;
-        _detector?.Dispose();
+        (_detector as IDisposable)?.Dispose();
         _detector = null;
         _decoded?.Dispose();
         _decoded = null;
@@ -102,7 +108,7 @@ public class PhotoBenchmarks : IDisposable
 
     private FaceAnalyzer Analyzer => _analyzer ?? throw NotSetUp();
 
-    private BlazeFaceDetector Detector => _detector ?? throw NotSetUp();
+    private IFaceDetector FaceDetector => _detector ?? throw NotSetUp();
 
     private Image<Rgb24> Decoded => _decoded ?? throw NotSetUp();
 

@@ -32,6 +32,26 @@ if (args.Length > 0 && args[0] == GraphComparison.Option)
     return GraphComparison.Run(args);
 }
 
+if (args.Length > 0 && args[0] == PhotoShare.Option)
+{
+    return PhotoShare.Run(args);
+}
+
+if (args.Length > 0 && args[0] == DetectorComparison.Option)
+{
+    return DetectorComparison.Run(args);
+}
+
+if (args.Length > 0 && args[0] == DetectorComparison.ThresholdsOption)
+{
+    return DetectorComparison.RunThresholds();
+}
+
+if (args.Length > 0 && args[0] == DetectorComparison.ScalesOption)
+{
+    return DetectorComparison.RunScales(args);
+}
+
 if (args.Length > 0 && args[0] == SessionCache.Option)
 {
     return SessionCache.Run();

@@ -12,6 +12,18 @@ internal static class Timing
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
+    /// <summary>The wall time and the CPU time of the whole process (all its threads), in seconds, of one call.</summary>
+    public static (double Wall, double Cpu) WallAndCpu(Action action)
+    {
+        using Process process = Process.GetCurrentProcess();
+        TimeSpan cpu = process.TotalProcessorTime;
+        long start = Stopwatch.GetTimestamp();
+        action();
+        double wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        process.Refresh();
+        return (wall, (process.TotalProcessorTime - cpu).TotalSeconds);
+    }
+
     public static double Median(IEnumerable<double> values)
     {
         double[] sorted = [.. values.Order()];

@@ -9,7 +9,7 @@ using SwinFace.Imaging;
 
 namespace SwinFace.Tests;
 
-/// <summary>Loads the tiny model (with the default BlazeFace detector) once for the class.</summary>
+/// <summary>Loads the tiny model (with the default detector, YuNet) once for the class.</summary>
 public sealed class TinyAnalyzerFixture : IDisposable
 {
     public FaceAnalyzer Analyzer { get; } = FaceAnalyzer.Create(TestData.TinyModel);
@@ -37,6 +37,46 @@ public sealed class PhotoAnalysisTests(TinyAnalyzerFixture fixture) : IClassFixt
             Assert.True(System.Numerics.Tensors.TensorPrimitives.Dot(alone.Embedding!, face.Analysis.Embedding!) > 0.99999f);
             Assert.Equal(alone.Age!.Value, face.Analysis.Age!.Value, 4);
         }
+    }
+
+    [Fact]
+    public void AnalyzePhoto_FindsFacesWithYuNetAndAlignsThemByFivePoints()
+    {
+        PhotoAnalysis photo = fixture.Analyzer.AnalyzePhoto(TestData.Labelled("public-domain", "obama_family.jpg"), FaceTasks.Identity);
+
+        Assert.Equal(4, photo.Faces.Count);
+        Assert.All(photo.Faces, f => Assert.True(f.Detection.Landmarks.HasMouthCorners && f.AlignmentPoints == 5));
+        Assert.All(photo.Faces, f => Assert.Null(f.Detection.Landmarks.LeftEar));
+    }
+
+    [Fact]
+    public void AnalyzePhoto_WithBlazeFaceOptionsUsesBlazeFaceAndFourPoints()
+    {
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { BlazeFace = new BlazeFaceOptions() });
+        PhotoAnalysis photo = analyzer.AnalyzePhoto(ThreeFaces, FaceTasks.Identity);
+
+        Assert.Equal(3, photo.Faces.Count);
+        Assert.All(photo.Faces, f => Assert.True(!f.Detection.Landmarks.HasMouthCorners && f.AlignmentPoints == 4));
+        Assert.All(photo.Faces, f => Assert.NotNull(f.Detection.Landmarks.LeftEar));
+    }
+
+    [Fact]
+    public void Create_RefusesMoreThanOneChoiceOfDetector()
+    {
+        using var detector = YuNetDetector.Create();
+        var e = Assert.Throws<ArgumentException>(() => FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { Detector = detector, YuNet = new YuNetOptions() }));
+        Assert.Contains("at most one of Detector, YuNet and BlazeFace", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { YuNet = new YuNetOptions(), BlazeFace = new BlazeFaceOptions() }));
+    }
+
+    [Fact]
+    public void Create_PassesTheYuNetOptionsToTheDefaultDetector()
+    {
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { YuNet = new YuNetOptions { MinFaceSize = 60 } });
+        PhotoAnalysis photo = analyzer.AnalyzePhoto(TestData.Labelled("public-domain", "obama_family.jpg"), FaceTasks.Identity);
+        Assert.All(photo.Faces, f => Assert.True(f.Detection.Box.Width >= 60));
+        Assert.InRange(photo.Faces.Count, 1, 3);
+        Assert.Throws<FileNotFoundException>(() => FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { YuNet = new YuNetOptions { ModelPath = "/nonexistent.onnx" } }));
     }
 
     [Fact]

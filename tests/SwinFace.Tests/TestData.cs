@@ -20,6 +20,12 @@ internal static class TestData
     /// <summary>The shared real photos (faces counted in their README).</summary>
     public static string SharedPhoto(string name) => Path.Combine(RepoRoot, "..", "shared", "testdata", "photos", name);
 
+    /// <summary>The shared folder beside the repository (<c>../shared</c>).</summary>
+    public static string Shared => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+
+    /// <summary>A labelled photo of <c>../shared/testdata/labelled/</c>: <c>dlib</c> or <c>public-domain</c>, and its name.</summary>
+    public static string Labelled(string folder, string name) => Path.Combine(Shared, "testdata", "labelled", folder, name);
+
     /// <summary>astronaut.png, fetched by <c>models/fetch-testimages.sh</c> (which test.sh runs).</summary>
     public static string Astronaut => Path.Combine(RepoRoot, "models", "testimages", "astronaut.png");
 

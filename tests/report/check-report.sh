@@ -2,20 +2,23 @@
 # Checks an HTML report written by `analyze --report`: renders it in headless Chromium, counts the
 # face cards in the rendered DOM and takes a screenshot. Builds nothing itself.
 #
-#   tests/report/check-report.sh REPORT.html EXPECTED_FACE_CARDS [SCREENSHOT.png]
+#   tests/report/check-report.sh REPORT.html EXPECTED_FACE_CARDS [SCREENSHOT.png] [POINTS_PER_FACE]
 #
+# POINTS_PER_FACE (default 5: YuNet's eyes, nose tip and mouth corners) is how many landmark dots each
+# detected face must have on the photo; 4 for BlazeFace.
 # Installs Debian's chromium when /usr/bin/chromium is missing (needs root). Exits 1 when the
 # count of face cards differs from the expected one or the screenshot is missing or trivial.
 set -euo pipefail
 
-if [[ $# -lt 2 || $# -gt 3 ]]; then
-    echo "usage: $0 REPORT.html EXPECTED_FACE_CARDS [SCREENSHOT.png]" >&2
+if [[ $# -lt 2 || $# -gt 4 ]]; then
+    echo "usage: $0 REPORT.html EXPECTED_FACE_CARDS [SCREENSHOT.png] [POINTS_PER_FACE]" >&2
     exit 2
 fi
 
 report=$(realpath "$1")
 expected=$2
 screenshot=${3:-${report%.*}-screenshot.png}
+points=${4:-5}
 min_bytes=$((20 * 1024))
 
 if [[ ! -f "$report" ]]; then
@@ -60,6 +63,15 @@ if [[ "$cards" -eq "$expected" ]]; then
     echo "ok: $cards face cards rendered (expected $expected)"
 else
     echo "FAIL: $cards face cards rendered, expected $expected" >&2
+    status=1
+fi
+
+# The landmarks the faces were aligned by, one dot each on the photo.
+dots=$(grep -o '<circle ' "$report" | wc -l)
+if [[ "$dots" -eq $((expected * points)) ]]; then
+    echo "ok: $dots landmark dots ($points per face)"
+else
+    echo "FAIL: $dots landmark dots, expected $((expected * points)) ($points per face)" >&2
     status=1
 fi
 

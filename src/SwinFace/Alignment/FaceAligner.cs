@@ -11,12 +11,25 @@ namespace SwinFace.Alignment;
 /// <remarks>
 /// <para>
 /// The transform is the least-squares similarity (rotation, uniform scale, translation; never a
-/// reflection) that maps the landmarks onto the template. With five points (eyes, nose, mouth corners)
-/// each maps to its template point. With BlazeFace's four (eyes, nose, mouth centre) the mouth centre maps
-/// to the mean of the template's two mouth corners, (56.1396, 92.2848). All points count equally, as in
-/// the alignment of the training data. On a turned head a similarity cannot put every point on the
-/// template (turning narrows the eyes and moves the nose tip sideways), so the eyes of such a crop land a
-/// few pixels off their template positions, just as they did in training.
+/// reflection) that maps the landmarks onto the template, every point counting equally, as in the alignment
+/// of the training data.
+/// </para>
+/// <para>
+/// Five points, the default path: when the landmarks have both mouth corners
+/// (<see cref="FaceLandmarks.HasMouthCorners"/>; the default YuNet detector always gives them), the eyes, the
+/// nose tip and the two mouth corners each map to their template point. This is how SwinFace's training data
+/// was aligned.
+/// </para>
+/// <para>
+/// Four points, only for detectors without mouth corners (BlazeFace): the eyes, the nose tip, and the mouth
+/// centre, which maps to the mean of the template's two mouth corners, (56.1396, 92.2848). It approximates the
+/// five-point fit; the training data never saw it. <see cref="PhotoFace.AlignmentPoints"/> says which path a
+/// face took.
+/// </para>
+/// <para>
+/// On a turned head a similarity cannot put every point on the template (turning narrows the eyes and moves
+/// the nose tip sideways), so the points of such a crop land a few pixels off their template positions, just
+/// as they did in training.
 /// </para>
 /// <para>
 /// The crop is sampled bilinearly; pixels that fall outside the source image are black, as in the
@@ -37,7 +50,7 @@ public static class FaceAligner
     public static IReadOnlyList<PointF> ArcFaceTemplate => Template;
 
     /// <summary>Computes the similarity transform from image coordinates to the 112 x 112 crop.</summary>
-    /// <param name="landmarks">The face's landmarks in the image.</param>
+    /// <param name="landmarks">The face's landmarks in the image: five points when it has mouth corners, otherwise four.</param>
     /// <returns>The transform; apply it with <see cref="Vector2.Transform(Vector2, Matrix3x2)"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="landmarks"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The landmarks are all at one point, so no transform exists.</exception>

@@ -9,8 +9,11 @@ namespace SwinFace.Detection;
 
 /// <summary>
 /// MediaPipe BlazeFace (Apache-2.0) on ONNX Runtime: face boxes with eyes, nose tip, mouth centre and ears.
+/// The detector before <see cref="YuNetDetector"/>: choose it with <see cref="FaceAnalyzerOptions.BlazeFace"/>.
 /// </summary>
 /// <remarks>
+/// It gives no mouth corners, so its faces are aligned by four points (<see cref="Alignment.FaceAligner"/>), and it
+/// finds fewer faces in group photos than YuNet (BENCHMARKS.md, "Face detection").
 /// The photo is letterboxed to a square (black borders) and shrunk to the model's input by area averaging.
 /// By default the full-range model (256) runs first; when it finds no face, or a face at least a fifth of
 /// the photo's longer side, the short-range model (128) runs too and the detections of both are merged by

@@ -7,8 +7,9 @@ namespace SwinFace.Detection;
 /// (the convention of OpenCV and of the ArcFace template). "Left" and "right" mean image left and right.
 /// </summary>
 /// <remarks>
-/// Five-point detectors (RetinaFace, SCRFD) give both mouth corners: use <see cref="FromFivePoints"/>.
-/// BlazeFace gives only the mouth centre, plus the ear tragions.
+/// Five-point detectors (YuNet, the default; RetinaFace, SCRFD) give both mouth corners: use
+/// <see cref="FromFivePoints"/>; such faces are aligned by all five points. BlazeFace gives only the mouth centre,
+/// plus the ear tragions, and its faces are aligned by four points.
 /// </remarks>
 public sealed class FaceLandmarks
 {
@@ -42,13 +43,19 @@ public sealed class FaceLandmarks
     /// <summary>Gets the mouth corner on the image's right, when the detector gives corners.</summary>
     public PointF? MouthRight { get; }
 
+    /// <summary>
+    /// Gets a value indicating whether the detector gave both mouth corners. Such a face is aligned by all five
+    /// points of the ArcFace template; a face without them (BlazeFace) by four, with the mouth centre.
+    /// </summary>
+    public bool HasMouthCorners => MouthLeft.HasValue && MouthRight.HasValue;
+
     /// <summary>Gets the ear tragion on the image's left, when the detector gives it (BlazeFace does).</summary>
     public PointF? LeftEar { get; }
 
     /// <summary>Gets the ear tragion on the image's right, when the detector gives it (BlazeFace does).</summary>
     public PointF? RightEar { get; }
 
-    /// <summary>Creates landmarks from the five points of RetinaFace- or SCRFD-style detectors.</summary>
+    /// <summary>Creates landmarks from the five points of YuNet-, RetinaFace- or SCRFD-style detectors.</summary>
     /// <param name="leftEye">The eye on the image's left.</param>
     /// <param name="rightEye">The eye on the image's right.</param>
     /// <param name="nose">The nose tip.</param>
