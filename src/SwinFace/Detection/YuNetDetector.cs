@@ -194,6 +194,7 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
             scale = Math.Min(scale, maxSide / (double)Math.Max(width, height));
         }
 
+        scale = Fit(width, height, (float)scale, 2L * maxPixels);
         var scales = new List<float> { (float)scale };
         while (Math.Min(width, height) * scale > CoarsestSide)
         {
@@ -203,6 +204,43 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
 
         return [.. scales];
     }
+
+    /// <summary>
+    /// The largest scale, at most <paramref name="scale"/>, at which the input of a <paramref name="width"/> x
+    /// <paramref name="height"/> region, padded to multiples of 32, holds at most <paramref name="maxPixels"/>. Padding
+    /// matters only for very thin regions: a photo 1 px wide and 100,000,000 tall would otherwise make an input of
+    /// 32 x 20,000,000 at the scale its pixel count suggests.
+    /// </summary>
+    internal static float Fit(int width, int height, float scale, long maxPixels)
+    {
+        long Padded(double s) => (long)Pad(Side(width, s)) * Pad(Side(height, s));
+        if (Padded(scale) <= maxPixels)
+        {
+            return scale;
+        }
+
+        // The padded size only grows with the scale: bisect.
+        double low = 0, high = scale;
+        for (int i = 0; i < 40; i++)
+        {
+            double mid = (low + high) / 2;
+            (low, high) = Padded(mid) <= maxPixels ? (mid, high) : (low, mid);
+        }
+
+        // The scale goes on as a float: step down past any rounding up.
+        float fitted = (float)low;
+        while (fitted > 0 && Padded(fitted) > maxPixels)
+        {
+            fitted = MathF.BitDecrement(fitted);
+        }
+
+        return Math.Max(fitted, 1e-9f);
+    }
+
+    /// <summary>A side of the model's input: the side shrunk by the scale, at least 1 and never enlarged.</summary>
+    internal static int Side(int side, double scale) => (int)Math.Clamp(Math.Round(side * scale), 1, side);
+
+    private static int Pad(int side) => (side + 31) / 32 * 32;
 
     private static FaceDetection ToDetection(in YuNetCandidate c)
     {
@@ -251,6 +289,7 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
         float smallest = hints.Min(h => h.Width) * scale;
         double fine = Math.Min(1.0, scale * Math.Max(2.0, SmallFace / Math.Max(1f, smallest)));
         fine = Math.Min(fine, Math.Sqrt(_options.MaxRefinePixels / ((double)region.Width * region.Height)));
+        fine = Fit(region.Width, region.Height, (float)fine, 2L * _options.MaxRefinePixels);
         if (fine >= RefineStep * scale && region.Width >= 32 && region.Height >= 32)
         {
             using Input input = Input.Of(image, region, (float)fine);
@@ -331,8 +370,8 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
         {
             Width = width;
             Height = height;
-            PaddedWidth = (width + 31) / 32 * 32;
-            PaddedHeight = (height + 31) / 32 * 32;
+            PaddedWidth = Pad(width);
+            PaddedHeight = Pad(height);
             Planes = ArrayPool<float>.Shared.Rent(3 * PaddedWidth * PaddedHeight);
         }
 
@@ -349,7 +388,7 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
         /// <summary>The <paramref name="region"/> of a photo shrunk by <paramref name="scale"/>, never enlarged.</summary>
         public static Input Of(Image<Rgb24> image, Rectangle region, float scale)
         {
-            var input = new Input(Math.Clamp((int)MathF.Round(region.Width * scale), 1, region.Width), Math.Clamp((int)MathF.Round(region.Height * scale), 1, region.Height));
+            var input = new Input(Side(region.Width, scale), Side(region.Height, scale));
             try
             {
                 AreaResize.ShrinkToPlanarBgr(image, region, input.Width, input.Height, input.Planes, input.PaddedWidth, input.PaddedHeight);
@@ -366,7 +405,7 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
         /// <summary>This input shrunk further, by <paramref name="scale"/>.</summary>
         public Input Shrink(float scale)
         {
-            var input = new Input(Math.Clamp((int)MathF.Round(Width * scale), 1, Width), Math.Clamp((int)MathF.Round(Height * scale), 1, Height));
+            var input = new Input(Side(Width, scale), Side(Height, scale));
             int plane = PaddedWidth * PaddedHeight, smaller = input.PaddedWidth * input.PaddedHeight;
             for (int c = 0; c < 3; c++)
             {

@@ -108,6 +108,22 @@ public sealed class YuNetDecoderTests
         Assert.True(Math.Min(width, height) * scales[^1] <= YuNetDetector.CoarsestSide);
     }
 
+    [Theory]
+    [InlineData(1, 100_000_000)]
+    [InlineData(100_000_000, 1)]
+    [InlineData(20, 5_000_000)]
+    public void Scales_KeepTheInputOfAThinPhotoWithinTheBudgetOncePadded(int width, int height)
+    {
+        // Padded to multiples of 32, a photo 1 px wide at the scale its pixel count allows (0.2) would be an input
+        // of 32 x 20,000,000: the first scale must shrink it until the padded input fits twice the budget.
+        float[] scales = YuNetDetector.Scales(width, height, 4_000_000);
+        long padded = (long)Pad(YuNetDetector.Side(width, scales[0])) * Pad(YuNetDetector.Side(height, scales[0]));
+        Assert.InRange(padded, 4_000_000, 8_000_000);
+        Assert.Single(scales);
+
+        static int Pad(int side) => (side + 31) / 32 * 32;
+    }
+
     private static YuNetCandidate Box(float left, float top, float right, float bottom, float score)
     {
         float[] g = new float[YuNetCandidate.Values];

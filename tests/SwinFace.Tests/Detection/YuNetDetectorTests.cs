@@ -116,6 +116,16 @@ public sealed class YuNetDetectorTests(YuNetFixture fixture) : IClassFixture<YuN
         AssertSameFaces(detector.Detect(photo), detector.Detect(large), p => new PointF((3 * p.X) + 1, (3 * p.Y) + 1), 0.001f);
     }
 
+    [Theory]
+    [InlineData(1, 300_000)]
+    [InlineData(300_000, 2)]
+    public void Detect_FindsNothingInAPhotoOneOrTwoPixelsThin(int width, int height)
+    {
+        // The thin photos of the hostile corpus: the padded input stays within the budget, and the model runs.
+        using var image = new Image<Rgb24>(width, height, new Rgb24(200, 180, 160));
+        Assert.Empty(fixture.Detector.Detect(image));
+    }
+
     [Fact]
     public void Detect_DoesNotModifyTheImage()
     {
