@@ -56,6 +56,7 @@ internal static partial class Problems
 
             if (exception is SwinFaceBusyException busy)
             {
+                ServerMetrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", "busy"));
                 context.Response.Headers.RetryAfter = ((int)Math.Ceiling(busy.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             }
 

@@ -19,8 +19,11 @@ internal sealed class ServerOptions
     /// <summary>Gets or sets ONNX Runtime's threads per model run; 0 lets ONNX Runtime choose.</summary>
     public int IntraOpThreads { get; set; }
 
-    /// <summary>Gets or sets the most faces in one model run. Concurrent requests share runs.</summary>
-    public int MaxBatchSize { get; set; } = 32;
+    /// <summary>
+    /// Gets or sets the most faces in one model run; concurrent requests share runs. On a CPU, runs of 8 are as fast
+    /// per face as larger ones and take less memory (BENCHMARKS.md).
+    /// </summary>
+    public int MaxBatchSize { get; set; } = 8;
 
     /// <summary>Gets or sets the most faces waiting for the model; past it a request gets <c>503</c> with <c>Retry-After</c>.</summary>
     public int MaxQueuedFaces { get; set; } = 64;

@@ -52,6 +52,7 @@ public sealed class FaceAnalyzer : IDisposable
     private readonly BatchScheduler _scheduler;
     private readonly int _maxBatch;
     private readonly SemaphoreSlim _photos;
+    private int _photosPending;
     private volatile bool _disposed;
 
     private FaceAnalyzer(ModelRunner runner, FaceAnalyzerOptions options, IFaceDetector? ownedDetector)
@@ -77,7 +78,7 @@ public sealed class FaceAnalyzer : IDisposable
     /// </summary>
     /// <remarks>
     /// The instruments, summed over all analyzers of the process: <c>swinface.faces</c> (counter, faces through the
-    /// model), <c>swinface.faces.rejected</c> (counter, faces refused because the queue was full),
+    /// model), <c>swinface.rejected</c> (counter, calls refused because the queue was full),
     /// <c>swinface.queue.faces</c> (up-down counter, faces waiting for a model run), <c>swinface.batch.size</c>
     /// (histogram, faces per model run) and <c>swinface.batch.duration</c> (histogram, seconds per model run).
     /// </remarks>
@@ -550,27 +551,44 @@ public sealed class FaceAnalyzer : IDisposable
     /// <summary>Decodes a photo, then detects and aligns its faces, with at most <see cref="FaceAnalyzerOptions.MaxConcurrentPhotos"/> at once.</summary>
     private PreparedPhoto Decode(Stream stream, string name, PhotoAnalysisOptions? options)
     {
-        _photos.Wait();
+        _scheduler.AdmitPhoto(Interlocked.Increment(ref _photosPending) - 1);
         try
         {
-            return DecodeAdmitted(stream, name, options);
+            _photos.Wait();
+            try
+            {
+                return DecodeAdmitted(stream, name, options);
+            }
+            finally
+            {
+                _photos.Release();
+            }
         }
         finally
         {
-            _photos.Release();
+            Interlocked.Decrement(ref _photosPending);
         }
     }
 
     private async Task<PreparedPhoto> DecodeAsync(Stream stream, string name, PhotoAnalysisOptions options, CancellationToken cancellationToken)
     {
-        await _photos.WaitAsync(cancellationToken).ConfigureAwait(false);
+        int ahead = Interlocked.Increment(ref _photosPending) - 1;
         try
         {
-            return DecodeAdmitted(stream, name, options);
+            _scheduler.AdmitPhoto(ahead);
+            await _photos.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return DecodeAdmitted(stream, name, options);
+            }
+            finally
+            {
+                _photos.Release();
+            }
         }
         finally
         {
-            _photos.Release();
+            Interlocked.Decrement(ref _photosPending);
         }
     }
 

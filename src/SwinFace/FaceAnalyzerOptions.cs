@@ -88,10 +88,12 @@ public sealed class FaceAnalyzerOptions
     public bool AnalyzeDamagedPhotos { get; init; }
 
     /// <summary>
-    /// Gets the most faces that may wait for the model at once, over all callers. A call that would queue more
-    /// is refused at once with a <see cref="SwinFaceBusyException"/>, so that a flood of requests cannot grow
-    /// memory without bound; a call alone is never refused, however many faces it brings. The default,
-    /// <see cref="int.MaxValue"/>, queues every call. Faces already in a model run do not count.
+    /// Gets the most faces that may wait for the model at once, over all callers. A photo waiting to be decoded
+    /// counts as one face until its faces are found. A call that would queue more is refused at once with a
+    /// <see cref="SwinFaceBusyException"/>, before its photo is decoded where it can be, so that a flood of requests
+    /// cannot grow memory or waste the cores on work that will be refused; a call alone is never refused, however
+    /// many faces it brings. The default, <see cref="int.MaxValue"/>, queues every call. Faces already in a model
+    /// run do not count.
     /// </summary>
     public int MaxQueuedFaces { get; init; } = int.MaxValue;
 

@@ -9,8 +9,8 @@ using SwinFace.Server.Tests;
 
 // The service under load, on loopback only, each phase bounded in time and requests:
 //   dotnet run -c Release --project tests/SwinFace.LoadTest -- --model MODEL [--clients 16] [--seconds 60]
-//       [--overload 4] [--recovery-seconds 20] [--max-requests 20000] [--smoke] [PHOTO ...]
-// 1. the library in process: CLIENTS threads calling AnalyzePhoto for SECONDS: faces/s;
+//       [--overload 4] [--recovery-seconds 20] [--max-requests 20000] [--max-batch 8] [--smoke] [PHOTO ...]
+// 1. the library in process, with the service's batch size: CLIENTS threads calling AnalyzePhoto for SECONDS: faces/s;
 // 2. the service (a separate process on 127.0.0.1) with CLIENTS clients for SECONDS: faces/s, latency, statuses;
 // 3. OVERLOAD x CLIENTS clients for SECONDS: 503s against timeouts, the service's peak RSS;
 // 4. CLIENTS clients again for RECOVERY-SECONDS: the service recovers.
@@ -23,7 +23,7 @@ Console.WriteLine(FormattableString.Invariant($"load test: model {Path.GetFileNa
 double library = LibraryFacesPerSecond(options, photos);
 Console.WriteLine(FormattableString.Invariant($"library in process: {library:F2} faces/s"));
 
-using ServerProcess server = ServerProcess.Start(root, options.Model);
+using ServerProcess server = ServerProcess.Start(root, options.Model, "--SwinFace:MaxBatchSize", options.MaxBatch.ToString(CultureInfo.InvariantCulture));
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Clients * options.Overload, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
 {
     BaseAddress = server.Address,
@@ -59,7 +59,7 @@ return met ? 0 : 1;
 static double LibraryFacesPerSecond(LoadOptions options, byte[][] photos)
 {
     // The service's own settings for the analyzer, so that the comparison is of the HTTP layer alone.
-    using FaceAnalyzer analyzer = FaceAnalyzer.Create(options.Model, new FaceAnalyzerOptions { MaxBatchSize = 32, MaxQueuedFaces = int.MaxValue });
+    using FaceAnalyzer analyzer = FaceAnalyzer.Create(options.Model, new FaceAnalyzerOptions { MaxBatchSize = options.MaxBatch });
     foreach (byte[] photo in photos)
     {
         analyzer.AnalyzePhoto(photo);
@@ -94,12 +94,12 @@ static string FindRoot()
 }
 
 /// <summary>The command line.</summary>
-internal sealed record LoadOptions(string Model, int Clients, int Seconds, int Overload, int RecoverySeconds, int MaxRequests, int ClientTimeoutSeconds, bool Smoke, string[] Photos)
+internal sealed record LoadOptions(string Model, int Clients, int Seconds, int Overload, int RecoverySeconds, int MaxRequests, int ClientTimeoutSeconds, int MaxBatch, bool Smoke, string[] Photos)
 {
     public static LoadOptions Parse(string[] args)
     {
         string? model = null;
-        int clients = 16, seconds = 60, overload = 4, recovery = 20, maxRequests = 20_000, timeout = 60;
+        int clients = 16, seconds = 60, overload = 4, recovery = 20, maxRequests = 20_000, timeout = 60, maxBatch = 8;
         bool smoke = false;
         var photos = new List<string>();
         for (int i = 0; i < args.Length; i++)
@@ -115,6 +115,7 @@ internal sealed record LoadOptions(string Model, int Clients, int Seconds, int O
                 case "--max-requests": maxRequests = Next(); break;
                 case "--client-timeout": timeout = Next(); break;
                 case "--smoke": smoke = true; break;
+                case "--max-batch": maxBatch = Next(); break;
                 default: photos.Add(args[i]); break;
             }
         }
@@ -129,7 +130,7 @@ internal sealed record LoadOptions(string Model, int Clients, int Seconds, int O
             photos.AddRange(["../shared/testdata/photos/three-faces.jpg", "../shared/testdata/photos/one-face-turned.jpg"]);
         }
 
-        return new LoadOptions(model, clients, seconds, overload, recovery, maxRequests, timeout, smoke, [.. photos]);
+        return new LoadOptions(model, clients, seconds, overload, recovery, maxRequests, timeout, maxBatch, smoke, [.. photos]);
     }
 }
 

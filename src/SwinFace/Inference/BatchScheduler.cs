@@ -77,6 +77,30 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
         return Finish(request);
     }
 
+    /// <summary>
+    /// Refuses a photo before it is decoded when the queue is already full, counting each photo that waits to be
+    /// decoded ahead of it as one face: a flood is turned away at the door, before any work is spent on it.
+    /// </summary>
+    /// <param name="photosAhead">The photos waiting to be decoded, or being decoded, ahead of this one.</param>
+    public void AdmitPhoto(int photosAhead)
+    {
+        int queued = Volatile.Read(ref _queuedFaces);
+        if (queued + photosAhead > 0 && (long)queued + photosAhead + 1 > maxQueuedFaces)
+        {
+            throw Refuse($"a photo ({photosAhead} more photos wait to be decoded)");
+        }
+    }
+
+    private SwinFaceBusyException Refuse(string what)
+    {
+        int queued = Volatile.Read(ref _queuedFaces);
+        SwinFaceMetrics.Rejected.Add(1);
+        double seconds = Math.Max(queued, 1) * Volatile.Read(ref _secondsPerFace);
+        return new SwinFaceBusyException(
+            $"The analyzer's queue holds {queued} faces and takes at most {maxQueuedFaces} (FaceAnalyzerOptions.MaxQueuedFaces); {what} were refused. Try again later.",
+            TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(seconds))));
+    }
+
     private Request Enqueue(int count, FaceTasks tasks, Action<int, Span<byte>> copyFace)
     {
         var request = new Request(count, tasks, copyFace);
@@ -85,11 +109,7 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
             if (_queuedFaces > 0 && (long)_queuedFaces + count > maxQueuedFaces)
             {
                 // A lone request larger than the bound still runs when the queue is empty, so that it cannot be refused forever.
-                SwinFaceMetrics.Rejected.Add(count);
-                double seconds = (_queuedFaces + count) * Volatile.Read(ref _secondsPerFace);
-                throw new SwinFaceBusyException(
-                    $"The analyzer's queue holds {_queuedFaces} faces and takes at most {maxQueuedFaces} (FaceAnalyzerOptions.MaxQueuedFaces); {count} more were refused. Try again later.",
-                    TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(seconds))));
+                throw Refuse($"{count} more faces");
             }
 
             _queue.AddLast(request);

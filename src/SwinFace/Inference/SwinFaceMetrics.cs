@@ -10,8 +10,8 @@ internal static class SwinFaceMetrics
     /// <summary>Faces through the model.</summary>
     public static readonly Counter<long> Faces = Meter.CreateCounter<long>("swinface.faces", "{face}", "Faces analysed by the model.");
 
-    /// <summary>Faces refused because the queue was full.</summary>
-    public static readonly Counter<long> Rejected = Meter.CreateCounter<long>("swinface.faces.rejected", "{face}", "Faces refused at once because the analyzer's queue was full (FaceAnalyzerOptions.MaxQueuedFaces).");
+    /// <summary>Calls refused because the queue was full.</summary>
+    public static readonly Counter<long> Rejected = Meter.CreateCounter<long>("swinface.rejected", "{call}", "Calls refused at once because the analyzer's queue was full (FaceAnalyzerOptions.MaxQueuedFaces).");
 
     /// <summary>Faces waiting for a model run.</summary>
     public static readonly UpDownCounter<long> QueuedFaces = Meter.CreateUpDownCounter<long>("swinface.queue.faces", "{face}", "Faces waiting for a model run.");

@@ -155,6 +155,33 @@ public sealed class BatchSchedulerTests : IDisposable
     }
 
     [Fact]
+    public async Task AnalyzePhotoAsync_RefusesAPhotoBeforeDecodingItWhenTheQueueIsFull()
+    {
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 1, MaxQueuedFaces = 2 });
+        using var leaderInBatch = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        byte[] pixels = Pixels(_faces[0]);
+        Task<FaceAnalysis[]> leader = Task.Run(() => analyzer.Scheduler.Run(1, FaceTasks.Identity, (_, rgb) =>
+        {
+            leaderInBatch.Set();
+            release.Wait();
+            pixels.CopyTo(rgb);
+        }));
+        Assert.True(leaderInBatch.Wait(TimeSpan.FromSeconds(30)));
+        Task<IReadOnlyList<FaceAnalysis>> queued = analyzer.AnalyzeAsync([_faces[1], _faces[2]], FaceTasks.Identity);
+        await WaitUntil(() => analyzer.Scheduler.QueuedFaces == 2);
+
+        // Not an image at all: were it decoded, it would fail as unreadable. It is refused first, unread.
+        SwinFaceBusyException busy = await Assert.ThrowsAsync<SwinFaceBusyException>(() => analyzer.AnalyzePhotoAsync(new MemoryStream("not an image"u8.ToArray())));
+        Assert.Contains("a photo", busy.Message, StringComparison.Ordinal);
+
+        release.Set();
+        await leader.WaitAsync(TimeSpan.FromSeconds(60));
+        await queued.WaitAsync(TimeSpan.FromSeconds(60));
+        await Assert.ThrowsAsync<SwinFaceImageException>(() => analyzer.AnalyzePhotoAsync(new MemoryStream("not an image"u8.ToArray())));
+    }
+
+    [Fact]
     public void Analyze_ACallAloneIsNeverRefused_HoweverManyFaces()
     {
         using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 2, MaxQueuedFaces = 1 });
