@@ -8,21 +8,24 @@ using SwinFace.Analysis;
 using SwinFace.Server.Tests;
 
 // The service under load, on loopback only, each phase bounded in time and requests:
-//   dotnet run -c Release --project tests/SwinFace.LoadTest -- --model MODEL [--clients 16] [--seconds 60]
+//   dotnet run -c Release --project tests/SwinFace.LoadTest -- --model MODEL [--clients 16] [--seconds 60] [--rounds 3]
 //       [--overload 4] [--recovery-seconds 20] [--max-requests 20000] [--max-batch 8] [--smoke] [PHOTO ...]
-// 1. the library in process, with the service's batch size: CLIENTS threads calling AnalyzePhoto for SECONDS: faces/s;
-// 2. the service (a separate process on 127.0.0.1) with CLIENTS clients for SECONDS: faces/s, latency, statuses;
-// 3. OVERLOAD x CLIENTS clients for SECONDS: 503s against timeouts, the service's peak RSS;
-// 4. CLIENTS clients again for RECOVERY-SECONDS: the service recovers.
+// 1. normal load, in ROUNDS turns of SECONDS / ROUNDS each: the library in process (CLIENTS threads calling
+//    AnalyzePhoto, with the service's batch size), then the service (a separate process on 127.0.0.1) with CLIENTS
+//    clients: faces/s of each, latency, statuses. Turns, because this machine has slow phases of 10-20%: a library
+//    figure taken a minute before the service's would compare two phases, not two programs;
+// 2. OVERLOAD x CLIENTS clients for SECONDS: 503s against timeouts, the service's peak RSS;
+// 3. CLIENTS clients again for RECOVERY-SECONDS: the service recovers.
+// Throughput counts the faces of the calls that end inside a phase's time, over that time (calls still in flight
+// at the end are answered, and count towards latency only), the same way on both sides.
 // --smoke checks the mechanics only (every phase answered, no 5xx but 503 and 504, a clean exit), for CI's short run.
 var options = LoadOptions.Parse(args);
 string root = FindRoot();
 byte[][] photos = [.. options.Photos.Select(File.ReadAllBytes)];
-Console.WriteLine(FormattableString.Invariant($"load test: model {Path.GetFileName(options.Model)}, {photos.Length} photos, {options.Clients} clients, {options.Seconds} s a phase, overload x{options.Overload}, at most {options.MaxRequests} requests a phase"));
+Console.WriteLine(FormattableString.Invariant($"load test: model {Path.GetFileName(options.Model)}, {photos.Length} photos, {options.Clients} clients, {options.Seconds} s a phase in {options.Rounds} turns, overload x{options.Overload}, at most {options.MaxRequests} requests a phase"));
 
-double library = LibraryFacesPerSecond(options, photos);
-Console.WriteLine(FormattableString.Invariant($"library in process: {library:F2} faces/s"));
-
+// The service's own settings for the analyzer, so that the comparison is of the HTTP layer alone.
+using FaceAnalyzer analyzer = FaceAnalyzer.Create(options.Model, new FaceAnalyzerOptions { MaxBatchSize = options.MaxBatch });
 using ServerProcess server = ServerProcess.Start(root, options.Model, "--SwinFace:MaxBatchSize", options.MaxBatch.ToString(CultureInfo.InvariantCulture));
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.Clients * options.Overload, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
 {
@@ -30,9 +33,26 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
     Timeout = TimeSpan.FromSeconds(options.ClientTimeoutSeconds),
 };
 http.DefaultRequestHeaders.Add("X-Api-Key", ServerProcess.Key);
-await Phase.RunAsync(http, photos, options.Clients, 5, options.MaxRequests, null);
+// Warm-up, unmeasured: enough calls for .NET's tiered compilation to have optimised both sides' per-call code.
+int warmup = options.Smoke ? 2 : 15;
+LibraryFacesPerSecond(analyzer, photos, options.Clients, warmup, options.MaxRequests);
+await Phase.RunAsync(http, photos, options.Clients, warmup, options.MaxRequests, null);
 
-Phase.Result normal = await Phase.RunAsync(http, photos, options.Clients, options.Seconds, options.MaxRequests, server.Id);
+int slice = Math.Max(1, options.Seconds / options.Rounds);
+var libraryTurns = new List<double>();
+var normal = new Phase.Result(options.Clients);
+var ratios = new List<double>();
+for (int round = 0; round < options.Rounds; round++)
+{
+    double library = LibraryFacesPerSecond(analyzer, photos, options.Clients, slice, options.MaxRequests);
+    var turn = new Phase.Result(options.Clients);
+    await Phase.RunAsync(http, photos, options.Clients, slice, options.MaxRequests, server.Id, turn, normal);
+    libraryTurns.Add(library);
+    ratios.Add(turn.FacesPerSecond / library);
+    Console.WriteLine(FormattableString.Invariant($"turn {round + 1}: library {library:F2} faces/s, service {turn.FacesPerSecond:F2} faces/s ({turn.FacesPerSecond / library:P1})"));
+}
+
+double libraryRate = libraryTurns.Average();
 Phase.Result overload = await Phase.RunAsync(http, photos, options.Clients * options.Overload, options.Seconds, options.MaxRequests, server.Id);
 Phase.Result recovery = await Phase.RunAsync(http, photos, options.Clients, options.RecoverySeconds, options.MaxRequests, server.Id);
 long peakRss = Phase.ReadStatusKb(server.Id, "VmHWM");
@@ -45,39 +65,37 @@ Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 foreach ((string name, Phase.Result r) in new[] { ("normal", normal), ("overload", overload), ("recovery", recovery) })
 {
     Console.WriteLine(FormattableString.Invariant(
-        $"| {name} | {r.Clients} | {r.Seconds:F1} | {r.Requests} | {r.FacesPerSecond:F2} | {r.FacesPerSecond / library:P1} | {r.Ok} | {r.Busy} | {r.TimedOut} | {r.OtherErrors} | {r.ClientTimeouts} | {r.Percentile(50):F0} | {r.Percentile(95):F0} | {r.Percentile(99):F0} | {r.MaxRssMb:F0} |"));
+        $"| {name} | {r.Clients} | {r.Seconds:F1} | {r.Requests} | {r.FacesPerSecond:F2} | {r.FacesPerSecond / libraryRate:P1} | {r.Ok} | {r.Busy} | {r.TimedOut} | {r.OtherErrors} | {r.ClientTimeouts} | {r.Percentile(50):F0} | {r.Percentile(95):F0} | {r.Percentile(99):F0} | {r.MaxRssMb:F0} |"));
 }
 
-Console.WriteLine(FormattableString.Invariant($"library in process: {library:F2} faces/s; service peak RSS (VmHWM) {peakRss / 1024.0:F0} MB; exit code after SIGTERM {exit}"));
+double median = ratios.Order().ElementAt(ratios.Count / 2);
+Console.WriteLine(FormattableString.Invariant($"library in process: {libraryRate:F2} faces/s (turns {string.Join(", ", libraryTurns.Select(t => t.ToString("F2", CultureInfo.InvariantCulture)))}); service in turns with it: {normal.FacesPerSecond / libraryRate:P1} (median turn {median:P1}); service peak RSS (VmHWM) {peakRss / 1024.0:F0} MB; exit code after SIGTERM {exit}"));
 bool met = options.Smoke
     ? normal.Ok > 0 && recovery.Ok > 0 && normal.OtherErrors + overload.OtherErrors + recovery.OtherErrors == 0 && exit == 0
-    : normal.FacesPerSecond >= 0.9 * library && normal.Busy + normal.TimedOut + normal.OtherErrors == 0
+    : normal.FacesPerSecond >= 0.9 * libraryRate && normal.Busy + normal.TimedOut + normal.OtherErrors == 0
     && overload.ClientTimeouts == 0 && overload.OtherErrors == 0 && recovery.Busy + recovery.TimedOut + recovery.OtherErrors == 0 && exit == 0;
 Console.WriteLine(options.Smoke ? (met ? "smoke: ok" : "smoke: FAILED") : met ? "targets: met" : "targets: NOT met");
 return met ? 0 : 1;
 
-static double LibraryFacesPerSecond(LoadOptions options, byte[][] photos)
+static double LibraryFacesPerSecond(FaceAnalyzer analyzer, byte[][] photos, int clients, int seconds, int maxRequests)
 {
-    // The service's own settings for the analyzer, so that the comparison is of the HTTP layer alone.
-    using FaceAnalyzer analyzer = FaceAnalyzer.Create(options.Model, new FaceAnalyzerOptions { MaxBatchSize = options.MaxBatch });
-    foreach (byte[] photo in photos)
-    {
-        analyzer.AnalyzePhoto(photo);
-    }
-
     long faces = 0, requests = 0;
     var clock = Stopwatch.StartNew();
-    TimeSpan end = TimeSpan.FromSeconds(options.Seconds);
-    Thread[] threads = [.. Enumerable.Range(0, options.Clients).Select(c => new Thread(() =>
+    TimeSpan end = TimeSpan.FromSeconds(seconds);
+    Thread[] threads = [.. Enumerable.Range(0, clients).Select(c => new Thread(() =>
     {
-        for (int i = c; clock.Elapsed < end && Interlocked.Increment(ref requests) <= options.MaxRequests; i++)
+        for (int i = c; clock.Elapsed < end && Interlocked.Increment(ref requests) <= maxRequests; i++)
         {
-            Interlocked.Add(ref faces, analyzer.AnalyzePhoto(photos[i % photos.Length], FaceTasks.All).Faces.Count);
+            int found = analyzer.AnalyzePhoto(photos[i % photos.Length], FaceTasks.All).Faces.Count;
+            if (clock.Elapsed <= end)
+            {
+                Interlocked.Add(ref faces, found);
+            }
         }
     }))];
     Array.ForEach(threads, t => t.Start());
     Array.ForEach(threads, t => t.Join());
-    return faces / clock.Elapsed.TotalSeconds;
+    return faces / end.TotalSeconds;
 }
 
 static string FindRoot()
@@ -94,12 +112,12 @@ static string FindRoot()
 }
 
 /// <summary>The command line.</summary>
-internal sealed record LoadOptions(string Model, int Clients, int Seconds, int Overload, int RecoverySeconds, int MaxRequests, int ClientTimeoutSeconds, int MaxBatch, bool Smoke, string[] Photos)
+internal sealed record LoadOptions(string Model, int Clients, int Seconds, int Rounds, int Overload, int RecoverySeconds, int MaxRequests, int ClientTimeoutSeconds, int MaxBatch, bool Smoke, string[] Photos)
 {
     public static LoadOptions Parse(string[] args)
     {
         string? model = null;
-        int clients = 16, seconds = 60, overload = 4, recovery = 20, maxRequests = 20_000, timeout = 60, maxBatch = 8;
+        int clients = 16, seconds = 60, rounds = 3, overload = 4, recovery = 20, maxRequests = 20_000, timeout = 60, maxBatch = 8;
         bool smoke = false;
         var photos = new List<string>();
         for (int i = 0; i < args.Length; i++)
@@ -110,6 +128,7 @@ internal sealed record LoadOptions(string Model, int Clients, int Seconds, int O
                 case "--model": model = args[++i]; break;
                 case "--clients": clients = Next(); break;
                 case "--seconds": seconds = Next(); break;
+                case "--rounds": rounds = Next(); break;
                 case "--overload": overload = Next(); break;
                 case "--recovery-seconds": recovery = Next(); break;
                 case "--max-requests": maxRequests = Next(); break;
@@ -130,21 +149,23 @@ internal sealed record LoadOptions(string Model, int Clients, int Seconds, int O
             photos.AddRange(["../shared/testdata/photos/three-faces.jpg", "../shared/testdata/photos/one-face-turned.jpg"]);
         }
 
-        return new LoadOptions(model, clients, seconds, overload, recovery, maxRequests, timeout, maxBatch, smoke, [.. photos]);
+        return new LoadOptions(model, clients, seconds, Math.Max(1, rounds), overload, recovery, maxRequests, timeout, maxBatch, smoke, [.. photos]);
     }
 }
 
 /// <summary>One phase: clients posting photos to /v1/analyze until the time or the request budget is spent.</summary>
 internal static class Phase
 {
-    public static async Task<Result> RunAsync(HttpClient http, byte[][] photos, int clients, int seconds, int maxRequests, int? serverPid)
+    /// <summary>Runs a phase into <paramref name="result"/> (a new one if null), and into <paramref name="total"/> too if given.</summary>
+    public static async Task<Result> RunAsync(HttpClient http, byte[][] photos, int clients, int seconds, int maxRequests, int? serverPid, Result? result = null, Result? total = null)
     {
-        var result = new Result(clients);
+        result ??= new Result(clients);
+        Result[] into = total is null ? [result] : [result, total];
         long sent = 0;
         var clock = Stopwatch.StartNew();
         TimeSpan end = TimeSpan.FromSeconds(seconds);
         using var stopSampling = new CancellationTokenSource();
-        Task sampling = serverPid is int pid ? SampleRssAsync(pid, result, stopSampling.Token) : Task.CompletedTask;
+        Task sampling = serverPid is int pid ? SampleRssAsync(pid, into, stopSampling.Token) : Task.CompletedTask;
         await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
         {
             for (int i = c; clock.Elapsed < end && Interlocked.Increment(ref sent) <= maxRequests; i++)
@@ -156,7 +177,8 @@ internal static class Phase
                 {
                     using HttpResponseMessage response = await http.PostAsync("/v1/analyze", content);
                     byte[] body = await response.Content.ReadAsByteArrayAsync();
-                    result.Record(response.StatusCode, Stopwatch.GetElapsedTime(start).TotalMilliseconds, response.IsSuccessStatusCode ? CountFaces(body) : 0);
+                    int faces = response.IsSuccessStatusCode && clock.Elapsed <= end ? CountFaces(body) : 0;
+                    Array.ForEach(into, r => r.Record(response.StatusCode, Stopwatch.GetElapsedTime(start).TotalMilliseconds, faces));
                     if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
                     {
                         // A client that honours Retry-After would wait; a load generator backs off briefly instead.
@@ -165,11 +187,11 @@ internal static class Phase
                 }
                 catch (TaskCanceledException)
                 {
-                    result.ClientTimeout();
+                    Array.ForEach(into, r => r.ClientTimeout());
                 }
             }
         }));
-        result.Seconds = clock.Elapsed.TotalSeconds;
+        Array.ForEach(into, r => r.Seconds += end.TotalSeconds);
         await stopSampling.CancelAsync();
         await sampling;
         return result;
@@ -194,11 +216,12 @@ internal static class Phase
         return doc.RootElement.GetProperty("images").EnumerateArray().Sum(i => i.GetProperty("faces").GetArrayLength());
     }
 
-    private static async Task SampleRssAsync(int pid, Result result, CancellationToken stop)
+    private static async Task SampleRssAsync(int pid, Result[] into, CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
-            result.Rss(ReadStatusKb(pid, "VmRSS") / 1024.0);
+            double mb = ReadStatusKb(pid, "VmRSS") / 1024.0;
+            Array.ForEach(into, r => r.Rss(mb));
             try
             {
                 await Task.Delay(250, stop);
