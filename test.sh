@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the C# unit and golden tests (the committed tiny model, and a full-size seeded
-# model against PyTorch), the sample CLI's JSON against PyTorch, and the NuGet package in a new app.
-# Installs and fetches what it needs first.
+# model against PyTorch), the pgvector gallery against PGlite, the sample CLI's JSON against PyTorch, and
+# the NuGet package in a new app. Installs and fetches what it needs first.
 set -euo pipefail
 cd "$(dirname "$0")"
 models/install-deps.sh
@@ -12,9 +12,15 @@ models/make-full-parity.sh artifacts/full
 export SWINFACE_FULL_DIR="$PWD/artifacts/full"
 
 log=$(mktemp)
-trap 'rm -rf "$log"' EXIT
+trap 'rm -rf "$log"; tests/postgres/pglite.sh stop' EXIT
+# PostgreSQL + pgvector (PGlite on loopback) for the pgvector gallery's tests, stopped by the trap above.
+tests/postgres/pglite.sh start
+# shellcheck source=/dev/null
+source artifacts/pglite/env
 status=0
 dotnet test SwinFace.sln -c Release 2>&1 | tee "$log" || status=$?
+# Only the tests above use it: its memory is given back before the checks below.
+tests/postgres/pglite.sh stop
 
 # The exporter's own tests (key listing, strict loading, the model file).
 checks_passed=0 checks_failed=0
@@ -44,6 +50,10 @@ report_check() {
     tests/report/check-report.sh artifacts/report.html 5 artifacts/report.png
 }
 check report_check
+
+# The service under load, briefly: the library, then the service on loopback with 16, 64 and 16 clients, each phase
+# bounded in time and requests (the full run and its figures: BENCHMARKS.md, "The service under load").
+check dotnet run --project tests/SwinFace.LoadTest -c Release --no-build -- --model models/testdata/swinface-tiny.swinface --seconds 5 --recovery-seconds 3 --smoke
 
 # Hardening (tests/hardening/run.sh): the hostile corpus, a short soak, SIGKILLed gallery saves, a full
 # disk, and every fuzz target for a short while.

@@ -184,7 +184,7 @@ internal static class AnalyzeCommand
                 faces.Add(new FaceResult(face.Analysis, face.Detection, face.SourceSize, crop, png));
             }
 
-            results.Add(new ImageResult(photo.Path, photo.Analysis.Width, photo.Analysis.Height, faces, null, photo.Analysis.Damage));
+            results.Add(new ImageResult(photo.Path, photo.Analysis.Width, photo.Analysis.Height, faces, null, photo.Analysis.Damage, photo.Analysis));
         }
 
         return results;

@@ -1,10 +1,12 @@
 using System.CommandLine;
+using System.Data.Common;
 using System.Text.Json;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SwinFace.Analysis;
 using SwinFace.Detection;
 using SwinFace.Imaging;
+using SwinFace.PostgreSql;
 using SwinFace.Recognition;
 
 namespace SwinFace.Cli;
@@ -27,6 +29,11 @@ internal static class FaceInputs
 
     public static Option<string> GalleryOption(string description) => new("--gallery") { Description = description, Required = true };
 
+    public static Option<string?> DbOption() => new("--db")
+    {
+        Description = "Use a gallery in PostgreSQL with pgvector instead of a file: an Npgsql connection string, such as "
+            + "\"Host=db;Database=faces;Username=app\" (the password from PGPASSWORD or ~/.pgpass). --gallery is then the gallery's name.",
+    };
     /// <summary>The <c>--detector</c> option: YuNet, the library's default, or BlazeFace.</summary>
     public static Option<string> DetectorOption()
     {
@@ -68,14 +75,47 @@ internal static class FaceInputs
     public static FaceGallery LoadGallery(string path, string modelId)
     {
         FaceGallery gallery = FaceGallery.Load(path);
-        if (gallery.Model is { } recorded && recorded != modelId)
+        try
+        {
+            RequireModel(gallery, path, modelId);
+        }
+        catch
         {
             gallery.Dispose();
-            throw new InvalidDataException($"{path}: the gallery holds embeddings of the model {recorded}, not of this model ({modelId}); similarities across models mean nothing.");
+            throw;
         }
 
         return gallery;
     }
+
+    /// <summary>Refuses a gallery that records another model than <paramref name="modelId"/>: its scores would mean nothing.</summary>
+    public static void RequireModel(IFaceGallery gallery, string where, string modelId)
+    {
+        if (gallery.Model is { } recorded && recorded != modelId)
+        {
+            throw new InvalidDataException($"{where}: the gallery holds embeddings of the model {recorded}, not of this model ({modelId}); similarities across models mean nothing.");
+        }
+    }
+
+    /// <summary>Opens the pgvector store of <c>--db</c>, its errors turned into input errors that say what is wrong.</summary>
+    public static async Task<PgVectorGalleryStore> OpenStoreAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PgVectorGalleryStore.CreateAsync(connectionString, cancellationToken: cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException($"--db is not a valid connection string: {Reason(e)}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDataException($"--db: {e.Message}", e);
+        }
+    }
+
+    /// <summary>How a database gallery is named in messages: <c>pg:NAME</c>.</summary>
+    public static string DbLabel(string name) => $"pg:{name}";
 
     /// <summary>Checks that every input file exists before any is analysed, which can take long.</summary>
     public static void RequireFiles(params IEnumerable<string> files)
@@ -121,9 +161,13 @@ internal static class FaceInputs
         return (largest.Embedding, faces.Count);
     }
 
-    /// <summary>Whether an exception means bad input (a missing or unreadable file, a bad model, gallery or CSV) rather than a bug.</summary>
+    /// <summary>
+    /// Whether an exception means bad input (a missing or unreadable file, a bad model, gallery or CSV, a database
+    /// that cannot be reached or refuses) rather than a bug.
+    /// </summary>
     public static bool IsInputError(Exception e) =>
-        e is SwinFaceModelException or SwinFaceImageException or IOException or UnauthorizedAccessException or InvalidDataException or FormatException;
+        e is SwinFaceModelException or SwinFaceImageException or IOException or UnauthorizedAccessException or InvalidDataException or FormatException
+            or DbException;
 
     /// <summary>The message of an <see cref="ArgumentException"/> without the " (Parameter 'x')" suffix meant for programmers.</summary>
     public static string Reason(ArgumentException e) =>
@@ -142,19 +186,4 @@ internal static class FaceInputs
         stdout.Write("\n"u8);
     }
 
-    public static void WriteBox(Utf8JsonWriter writer, FaceDetection? detection)
-    {
-        if (detection is not { } d)
-        {
-            writer.WriteNull("box");
-            return;
-        }
-
-        writer.WriteStartArray("box");
-        writer.WriteNumberValue(d.Box.X);
-        writer.WriteNumberValue(d.Box.Y);
-        writer.WriteNumberValue(d.Box.Width);
-        writer.WriteNumberValue(d.Box.Height);
-        writer.WriteEndArray();
-    }
 }

@@ -1,12 +1,14 @@
 using System.CommandLine;
 using System.Text.Json;
+using SwinFace.PostgreSql;
 using SwinFace.Recognition;
 
 namespace SwinFace.Cli;
 
 /// <summary>
-/// The <c>enroll</c> command, which adds faces of one person to a gallery file, and the <c>gallery</c> command
-/// with <c>list</c>, <c>remove</c> and <c>rename</c>, which need no model.
+/// The <c>enroll</c> command, which adds faces of one person to a gallery file or a gallery in PostgreSQL + pgvector
+/// (<c>--db</c>), and the <c>gallery</c> command with <c>list</c>, <c>remove</c> and <c>rename</c> of a gallery file,
+/// which need no model.
 /// </summary>
 internal static class GalleryCommands
 {
@@ -15,7 +17,8 @@ internal static class GalleryCommands
     public static Command CreateEnroll()
     {
         Option<string> model = FaceInputs.ModelOption();
-        Option<string> gallery = FaceInputs.GalleryOption("Path of the gallery file; created when it does not exist. Enrol with the same model that identify will use.");
+        Option<string> gallery = FaceInputs.GalleryOption("Path of the gallery file, or with --db the gallery's name; created when it does not exist. Enrol with the same model that identify will use.");
+        Option<string?> db = FaceInputs.DbOption();
         Option<string> id = new("--id") { Description = "The person's name or id: not empty, at most 256 UTF-8 bytes.", Required = true };
         Option<bool> aligned = FaceInputs.AlignedOption();
         Option<bool> json = FaceInputs.JsonOption();
@@ -27,20 +30,22 @@ internal static class GalleryCommands
         var command = new Command("enroll", "Add one person's faces to a gallery for identify: one face (the largest) per photo, averaged into the person's template.");
         command.Options.Add(model);
         command.Options.Add(gallery);
+        command.Options.Add(db);
         command.Options.Add(id);
         command.Options.Add(aligned);
         command.Options.Add(json);
         command.Arguments.Add(photos);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             string path = parse.GetValue(gallery)!;
+            string? connection = parse.GetValue(db);
             string name = parse.GetValue(id)!;
             if (name.Length == 0)
             {
                 return Cli.Fail(FaceInputs.InputError, "--id must not be empty.");
             }
 
-            if (!Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(path))))
+            if (connection is null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(path))))
             {
                 return Cli.Fail(FaceInputs.InputError, $"--gallery {path}: the folder does not exist.");
             }
@@ -49,34 +54,39 @@ internal static class GalleryCommands
             {
                 FaceInputs.RequireFiles(parse.GetValue(photos)!);
                 using FaceAnalyzer analyzer = FaceAnalyzer.Create(parse.GetValue(model)!);
-                using FaceGallery faces = File.Exists(path) ? FaceInputs.LoadGallery(path, analyzer.ModelId) : new FaceGallery(analyzer.ModelId);
-                Cli.WarnIfUntrained(analyzer);
-                float[][] embeddings = [.. parse.GetValue(photos)!.Select(photo => FaceInputs.ReadLargest(analyzer, photo, parse.GetValue(aligned)).Embedding)];
-                try
+                Enrollment enrollment = connection is null
+                    ? new FileEnrollment(path, File.Exists(path) ? FaceInputs.LoadGallery(path, analyzer.ModelId) : new FaceGallery(analyzer.ModelId))
+                    : await DbEnrollment.OpenAsync(connection, path, analyzer.ModelId, cancellationToken);
+                await using (enrollment)
                 {
-                    faces.Enroll(name, embeddings);
-                }
-                catch (ArgumentException e)
-                {
-                    return Cli.Fail(FaceInputs.InputError, $"--id {name}: {FaceInputs.Reason(e)}");
-                }
-
-                faces.Save(path);
-                int total = faces.GetFaceCount(name);
-                if (parse.GetValue(json))
-                {
-                    FaceInputs.WriteJson(w =>
+                    Cli.WarnIfUntrained(analyzer);
+                    float[][] embeddings = [.. parse.GetValue(photos)!.Select(photo => FaceInputs.ReadLargest(analyzer, photo, parse.GetValue(aligned)).Embedding)];
+                    int total;
+                    try
                     {
-                        w.WriteString("gallery", path);
-                        w.WriteString("id", name);
-                        w.WriteNumber("enrolled", embeddings.Length);
-                        w.WriteNumber("faces", total);
-                        w.WriteNumber("identityCount", faces.Count);
-                    });
-                }
-                else
-                {
-                    Console.WriteLine($"enrolled {embeddings.Length} face{Plural(embeddings.Length)} of '{name}' into {path}; '{name}' now has {total} face{Plural(total)} ({faces.Count} identit{(faces.Count == 1 ? "y" : "ies")} in the gallery)");
+                        total = await enrollment.EnrollAsync(name, embeddings, cancellationToken);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        return Cli.Fail(FaceInputs.InputError, $"--id {name}: {FaceInputs.Reason(e)}");
+                    }
+
+                    int count = await enrollment.Gallery!.CountAsync(cancellationToken);
+                    if (parse.GetValue(json))
+                    {
+                        FaceInputs.WriteJson(w =>
+                        {
+                            w.WriteString("gallery", enrollment.Label);
+                            w.WriteString("id", name);
+                            w.WriteNumber("enrolled", embeddings.Length);
+                            w.WriteNumber("faces", total);
+                            w.WriteNumber("identityCount", count);
+                        });
+                    }
+                    else
+                    {
+                        Console.WriteLine($"enrolled {embeddings.Length} face{Plural(embeddings.Length)} of '{name}' into {enrollment.Label}; '{name}' now has {total} face{Plural(total)} ({count} identit{(count == 1 ? "y" : "ies")} in the gallery)");
+                    }
                 }
 
                 return 0;
@@ -216,4 +226,88 @@ internal static class GalleryCommands
     }
 
     private static string Plural(int count) => count == 1 ? string.Empty : "s";
+
+    /// <summary>Where enroll adds faces: a gallery file, saved after the enrolment, or a gallery in the database.</summary>
+    private abstract class Enrollment : IAsyncDisposable
+    {
+        public abstract string Label { get; }
+
+        /// <summary>Gets the gallery, once it exists.</summary>
+        public abstract IFaceGallery? Gallery { get; }
+
+        public abstract Task<int> EnrollAsync(string id, IReadOnlyList<float[]> embeddings, CancellationToken cancellationToken);
+
+        public abstract ValueTask DisposeAsync();
+    }
+
+    private sealed class FileEnrollment(string path, FaceGallery gallery) : Enrollment
+    {
+        public override string Label => path;
+
+        public override IFaceGallery Gallery => gallery;
+
+        public override async Task<int> EnrollAsync(string id, IReadOnlyList<float[]> embeddings, CancellationToken cancellationToken)
+        {
+            int faces = await ((IFaceGallery)gallery).EnrollAsync(id, embeddings, cancellationToken);
+            gallery.Save(path);
+            return faces;
+        }
+
+        public override ValueTask DisposeAsync()
+        {
+            gallery.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>A gallery in PostgreSQL: checked against the model now, created (for this model) only when faces are enrolled.</summary>
+    private sealed class DbEnrollment(PgVectorGalleryStore store, string name, string modelId, IFaceGallery? gallery) : Enrollment
+    {
+        private IFaceGallery? _gallery = gallery;
+
+        public override string Label => FaceInputs.DbLabel(name);
+
+        public override IFaceGallery? Gallery => _gallery;
+
+        public static async Task<DbEnrollment> OpenAsync(string connection, string name, string modelId, CancellationToken cancellationToken)
+        {
+            PgVectorGalleryStore store = await FaceInputs.OpenStoreAsync(connection, cancellationToken);
+            try
+            {
+                GalleryInfo.ValidateName(name, "--gallery");
+                IFaceGallery? gallery = await store.OpenAsync(name, cancellationToken);
+                if (gallery is not null)
+                {
+                    FaceInputs.RequireModel(gallery, FaceInputs.DbLabel(name), modelId);
+                }
+
+                return new DbEnrollment(store, name, modelId, gallery);
+            }
+            catch (ArgumentException e)
+            {
+                await store.DisposeAsync();
+                throw new FormatException(FaceInputs.Reason(e), e);
+            }
+            catch
+            {
+                await store.DisposeAsync();
+                throw;
+            }
+        }
+
+        public override async Task<int> EnrollAsync(string id, IReadOnlyList<float[]> embeddings, CancellationToken cancellationToken)
+        {
+            if (_gallery is null)
+            {
+                // Another process may create it first, possibly for another model: checked again.
+                await store.TryCreateAsync(name, modelId, cancellationToken);
+                _gallery = await store.OpenAsync(name, cancellationToken) ?? throw new InvalidDataException($"{Label}: the gallery was deleted while faces were being enrolled.");
+                FaceInputs.RequireModel(_gallery, Label, modelId);
+            }
+
+            return await _gallery.EnrollAsync(id, embeddings, cancellationToken);
+        }
+
+        public override ValueTask DisposeAsync() => store.DisposeAsync();
+    }
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using SwinFace.Analysis;
+using SwinFace.PostgreSql;
 using SwinFace.Recognition;
 
 namespace SwinFace.Cli;
@@ -9,7 +11,8 @@ namespace SwinFace.Cli;
 internal static class IdentifyCommand
 {
     private static readonly Option<string> Model = FaceInputs.ModelOption();
-    private static readonly Option<string> Gallery = FaceInputs.GalleryOption("Path of a gallery file written by enroll with the same model.");
+    private static readonly Option<string> Gallery = FaceInputs.GalleryOption("Path of a gallery file written by enroll with the same model, or with --db the gallery's name.");
+    private static readonly Option<string?> Db = FaceInputs.DbOption();
     private static readonly Option<int> Top = CreateTopOption();
     private static readonly Option<float?> Threshold = FaceInputs.ThresholdOption();
     private static readonly Option<bool> Aligned = FaceInputs.AlignedOption();
@@ -23,12 +26,13 @@ internal static class IdentifyCommand
         var command = new Command("identify", "Find who each face of each photo is: the top matches in a gallery, and the identity (or \"unknown\") when a threshold is known.");
         command.Options.Add(Model);
         command.Options.Add(Gallery);
+        command.Options.Add(Db);
         command.Options.Add(Top);
         command.Options.Add(Threshold);
         command.Options.Add(Aligned);
         command.Options.Add(Json);
         command.Arguments.Add(Photos);
-        command.SetAction(Run);
+        command.SetAction(RunAsync);
         return command;
     }
 
@@ -45,14 +49,18 @@ internal static class IdentifyCommand
         return option;
     }
 
-    private static int Run(ParseResult parse)
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         try
         {
             FaceInputs.RequireFiles(parse.GetValue(Photos)!);
             string modelPath = parse.GetValue(Model)!;
             using FaceAnalyzer analyzer = FaceAnalyzer.Create(modelPath);
-            using FaceGallery gallery = FaceInputs.LoadGallery(parse.GetValue(Gallery)!, analyzer.ModelId);
+            string name = parse.GetValue(Gallery)!;
+            string? connection = parse.GetValue(Db);
+            await using PgVectorGalleryStore? store = connection is null ? null : await FaceInputs.OpenStoreAsync(connection, cancellationToken);
+            using FaceGallery? fromFile = store is null ? FaceInputs.LoadGallery(name, analyzer.ModelId) : null;
+            IFaceGallery gallery = fromFile ?? await OpenAsync(store!, name, analyzer.ModelId, cancellationToken);
             Cli.WarnIfUntrained(analyzer);
             ThresholdChoice? threshold = ThresholdChoice.Resolve(parse.GetValue(Threshold), modelPath);
             int top = parse.GetValue(Top);
@@ -63,7 +71,7 @@ internal static class IdentifyCommand
                 var faces = new List<FaceMatches>();
                 foreach (InputFace face in FaceInputs.Read(analyzer, file, parse.GetValue(Aligned)))
                 {
-                    IReadOnlyList<GalleryMatch> matches = gallery.Count == 0 ? [] : gallery.Search(face.Embedding, top);
+                    IReadOnlyList<GalleryMatch> matches = await gallery.SearchAsync(face.Embedding, top, cancellationToken);
                     string? identity = threshold is null ? null
                         : matches.Count > 0 && threshold.Accepts(matches[0].Similarity) ? matches[0].Id : "unknown";
                     faces.Add(new FaceMatches(face, matches, identity));
@@ -102,23 +110,17 @@ internal static class IdentifyCommand
         }
     }
 
-    private static void WriteFace(Utf8JsonWriter json, FaceMatches face)
+    /// <summary>Opens a gallery of the database, refusing one that is missing or of another model.</summary>
+    private static async Task<IFaceGallery> OpenAsync(PgVectorGalleryStore store, string name, string modelId, CancellationToken cancellationToken)
     {
-        json.WriteStartObject();
-        FaceInputs.WriteBox(json, face.Face.Detection);
-        json.WriteStartArray("matches");
-        foreach (GalleryMatch match in face.Matches)
-        {
-            json.WriteStartObject();
-            json.WriteString("id", match.Id);
-            json.WriteNumber("similarity", match.Similarity);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteString("identity", face.Identity);
-        json.WriteEndObject();
+        IFaceGallery gallery = await store.OpenAsync(name, cancellationToken)
+            ?? throw new InvalidDataException($"{FaceInputs.DbLabel(name)}: the database has no gallery of that name; enroll creates one.");
+        FaceInputs.RequireModel(gallery, FaceInputs.DbLabel(name), modelId);
+        return gallery;
     }
+
+    private static void WriteFace(Utf8JsonWriter json, FaceMatches face) =>
+        AnalysisJson.WriteMatches(json, face.Face.Detection, face.Matches, face.Identity);
 
     private static void WriteText(List<(string File, List<FaceMatches> Faces)> images, ThresholdChoice? threshold)
     {

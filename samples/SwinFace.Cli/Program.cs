@@ -12,7 +12,7 @@ rootCommand.Subcommands.Add(GalleryCommands.CreateGallery());
 rootCommand.Subcommands.Add(IdentifyCommand.Create());
 try
 {
-    return rootCommand.Parse(args).Invoke();
+    return await rootCommand.Parse(args).InvokeAsync();
 }
 catch (Exception e)
 {

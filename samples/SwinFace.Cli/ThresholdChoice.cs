@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using SwinFace.Analysis;
 using SwinFace.Recognition;
 
 namespace SwinFace.Cli;
@@ -9,8 +10,6 @@ namespace SwinFace.Cli;
 /// <param name="Calibrated">How it was measured, when it comes from the calibration sidecar; null when given as an argument.</param>
 internal sealed record ThresholdChoice(float Value, VerificationThreshold? Calibrated)
 {
-    public string Source => Calibrated is null ? "argument" : "calibration";
-
     /// <summary>The --threshold value if given, else the threshold saved for this model, else null: never a made-up default.</summary>
     public static ThresholdChoice? Resolve(float? argument, string modelPath)
     {
@@ -22,9 +21,6 @@ internal sealed record ThresholdChoice(float Value, VerificationThreshold? Calib
         return ThresholdStore.TryLoad(modelPath, out VerificationThreshold? saved) ? new ThresholdChoice(saved.Value, saved) : null;
     }
 
-    public static string RuleName(VerificationThreshold threshold) =>
-        threshold.Rule == ThresholdRule.TargetFalseAcceptRate ? "targetFalseAcceptRate" : "bestAccuracy";
-
     public static string Describe(VerificationThreshold t) => string.Create(
         CultureInfo.InvariantCulture,
         $"{t.Value:F4} ({(t.TargetFalseAcceptRate is double far ? $"FAR {far:0.######}" : "best accuracy")} on {t.PairCount} pairs{(t.Dataset is null ? string.Empty : $" of {t.Dataset}")})");
@@ -35,32 +31,6 @@ internal sealed record ThresholdChoice(float Value, VerificationThreshold? Calib
         ? string.Create(CultureInfo.InvariantCulture, $"{Value:F4} (--threshold)")
         : $"{Describe(Calibrated)}, from calibration";
 
-    public static void Write(Utf8JsonWriter writer, ThresholdChoice? choice)
-    {
-        if (choice is null)
-        {
-            writer.WriteNull("threshold");
-            return;
-        }
-
-        writer.WriteStartObject("threshold");
-        writer.WriteNumber("value", choice.Value);
-        if (choice.Calibrated is { } t)
-        {
-            writer.WriteString("rule", RuleName(t));
-            if (t.TargetFalseAcceptRate is double far)
-            {
-                writer.WriteNumber("targetFalseAcceptRate", far);
-            }
-
-            writer.WriteNumber("pairCount", t.PairCount);
-        }
-        else
-        {
-            writer.WriteNull("rule");
-        }
-
-        writer.WriteString("source", choice.Source);
-        writer.WriteEndObject();
-    }
+    public static void Write(Utf8JsonWriter writer, ThresholdChoice? choice) =>
+        AnalysisJson.WriteThreshold(writer, choice?.Value, choice?.Calibrated);
 }

@@ -51,16 +51,19 @@ public sealed class FaceAnalyzer : IDisposable
     private readonly PhotoLoader _loader;
     private readonly BatchScheduler _scheduler;
     private readonly int _maxBatch;
+    private readonly SemaphoreSlim _photos;
+    private int _photosPending;
     private volatile bool _disposed;
 
     private FaceAnalyzer(ModelRunner runner, FaceAnalyzerOptions options, IFaceDetector? ownedDetector)
     {
         _runner = runner;
         _maxBatch = options.MaxBatchSize;
+        _photos = new SemaphoreSlim(options.MaxConcurrentPhotos);
         _ownedDetector = ownedDetector as IDisposable;
         _detector = options.Detector ?? ownedDetector!;
         _loader = new PhotoLoader(options.MaxImagePixels, options.AnalyzeDamagedPhotos);
-        _scheduler = new BatchScheduler(runner, FacePixels.NormalizationTables(runner.Manifest.Mean, runner.Manifest.Std), options.MaxBatchSize);
+        _scheduler = new BatchScheduler(runner, FacePixels.NormalizationTables(runner.Manifest.Mean, runner.Manifest.Std), options.MaxBatchSize, options.MaxQueuedFaces);
         ModelName = runner.Manifest.Name;
         ModelVersion = runner.Manifest.Version;
         ModelSource = runner.Manifest.Source;
@@ -69,8 +72,23 @@ public sealed class FaceAnalyzer : IDisposable
         Fidelity = runner.Manifest.Fidelity;
     }
 
+    /// <summary>
+    /// The name of the <see cref="System.Diagnostics.Metrics.Meter"/> on which analyzers report their work, for
+    /// OpenTelemetry's <c>AddMeter</c> or a <see cref="System.Diagnostics.Metrics.MeterListener"/>: <c>SwinFace</c>.
+    /// </summary>
+    /// <remarks>
+    /// The instruments, summed over all analyzers of the process: <c>swinface.faces</c> (counter, faces through the
+    /// model), <c>swinface.rejected</c> (counter, calls refused because the queue was full),
+    /// <c>swinface.queue.faces</c> (up-down counter, faces waiting for a model run), <c>swinface.batch.size</c>
+    /// (histogram, faces per model run) and <c>swinface.batch.duration</c> (histogram, seconds per model run).
+    /// </remarks>
+    public const string MeterName = "SwinFace";
+
     /// <summary>Gets the number of model runs so far (batches); for tests and diagnostics.</summary>
     internal int BatchesRun => _scheduler.Batches;
+
+    /// <summary>Gets the scheduler that batches callers' faces; for tests.</summary>
+    internal BatchScheduler Scheduler => _scheduler;
 
     /// <summary>Gets the model's name from its manifest, such as <c>SwinFace</c>.</summary>
     public string ModelName { get; }
@@ -260,6 +278,90 @@ public sealed class FaceAnalyzer : IDisposable
     }
 
     /// <summary>
+    /// Finds every face in an encoded photo, aligns each one and analyses them, waiting for the model without
+    /// blocking a thread: for servers, where many requests share the analyzer.
+    /// </summary>
+    /// <param name="photo">The encoded image (JPEG, PNG, BMP, GIF, TIFF, TGA, WebP, PBM); read, not disposed. A stream that cannot seek is copied to memory first.</param>
+    /// <param name="options">Which outputs, which faces, and whether to return the crops; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the call. Faces still waiting for the model leave the queue at once; faces already in a running
+    /// batch finish there and their results are dropped. Decoding and detection are not interrupted.
+    /// </param>
+    /// <returns>The faces found and analysed, possibly none.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="photo"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    /// <exception cref="SwinFaceImageException">
+    /// The data is not a readable image, is corrupt, is too large, or is damaged while
+    /// <see cref="FaceAnalyzerOptions.AnalyzeDamagedPhotos"/> is off.
+    /// </exception>
+    /// <exception cref="SwinFaceBusyException">The queue of faces is full (<see cref="FaceAnalyzerOptions.MaxQueuedFaces"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The analyzer has been disposed.</exception>
+    public async Task<PhotoAnalysis> AnalyzePhotoAsync(Stream photo, PhotoAnalysisOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        options ??= PhotoAnalysisOptions.Default;
+        options.Validate();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!photo.CanSeek)
+        {
+            var copy = new MemoryStream();
+            await photo.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            copy.Position = 0;
+            photo = copy;
+        }
+
+        PreparedPhoto prepared = await DecodeAsync(photo, options.Name, options, cancellationToken).ConfigureAwait(false);
+        FaceAnalysis[] analyses = await RunAsync(prepared.Crops.Length, options.Tasks, (i, rgb) => prepared.Crops[i].CopyTo(rgb), cancellationToken).ConfigureAwait(false);
+        return prepared.Finish(analyses, 0, options.IncludeAlignedFaces);
+    }
+
+    /// <summary>Finds every face in a decoded photo, aligns each one and analyses them, waiting for the model without blocking a thread.</summary>
+    /// <param name="photo">The photo, used as it is: apply EXIF orientation first if needed (<c>AutoOrient</c>). Never modified.</param>
+    /// <param name="options">Which outputs, which faces, and whether to return the crops; <see langword="null"/> for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the call, as for <see cref="AnalyzePhotoAsync(Stream, PhotoAnalysisOptions?, CancellationToken)"/>.</param>
+    /// <returns>The faces found and analysed, possibly none.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="photo"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    /// <exception cref="SwinFaceBusyException">The queue of faces is full (<see cref="FaceAnalyzerOptions.MaxQueuedFaces"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The analyzer has been disposed.</exception>
+    public async Task<PhotoAnalysis> AnalyzePhotoAsync(Image<Rgb24> photo, PhotoAnalysisOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        options ??= PhotoAnalysisOptions.Default;
+        options.Validate();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        PreparedPhoto prepared = Prepare(photo, null, options);
+        FaceAnalysis[] analyses = await RunAsync(prepared.Crops.Length, options.Tasks, (i, rgb) => prepared.Crops[i].CopyTo(rgb), cancellationToken).ConfigureAwait(false);
+        return prepared.Finish(analyses, 0, options.IncludeAlignedFaces);
+    }
+
+    /// <summary>Analyzes a batch of aligned faces, waiting for the model without blocking a thread.</summary>
+    /// <param name="faces">The faces, ideally 112 x 112 each; never modified, and not disposed before the task completes.</param>
+    /// <param name="tasks">The outputs to compute; the default is all of them.</param>
+    /// <param name="cancellationToken">Cancels the call, as for <see cref="AnalyzePhotoAsync(Stream, PhotoAnalysisOptions?, CancellationToken)"/>.</param>
+    /// <returns>One analysis per face, in order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="faces"/> or one of its items is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="tasks"/> is <see cref="FaceTasks.None"/> or holds undefined flags.</exception>
+    /// <exception cref="SwinFaceBusyException">The queue of faces is full (<see cref="FaceAnalyzerOptions.MaxQueuedFaces"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The analyzer has been disposed.</exception>
+    public async Task<IReadOnlyList<FaceAnalysis>> AnalyzeAsync(IReadOnlyList<Image<Rgb24>> faces, FaceTasks tasks = FaceTasks.All, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(faces);
+        for (int i = 0; i < faces.Count; i++)
+        {
+            if (faces[i] is null)
+            {
+                throw new ArgumentNullException(nameof(faces), $"Face {i} is null.");
+            }
+        }
+
+        return await RunAsync(faces.Count, tasks, (i, rgb) => FacePixels.Copy(faces[i], rgb), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Analyses a stream of photo files, batching the faces of consecutive photos together: photos with one
     /// face each then run at the speed of full batches. Results come back in order, as batches complete.
     /// </summary>
@@ -384,6 +486,7 @@ public sealed class FaceAnalyzer : IDisposable
             _disposed = true;
             _runner.Dispose();
             _ownedDetector?.Dispose();
+            _photos.Dispose();
         }
     }
 
@@ -442,9 +545,58 @@ public sealed class FaceAnalyzer : IDisposable
     {
         ValidateTasks(tasks);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        return AnalyzePrepared(Decode(stream, name, null), tasks, includeAlignedFaces);
+    }
+
+    /// <summary>Decodes a photo, then detects and aligns its faces, with at most <see cref="FaceAnalyzerOptions.MaxConcurrentPhotos"/> at once.</summary>
+    private PreparedPhoto Decode(Stream stream, string name, PhotoAnalysisOptions? options)
+    {
+        _scheduler.AdmitPhoto(Interlocked.Increment(ref _photosPending) - 1);
+        try
+        {
+            _photos.Wait();
+            try
+            {
+                return DecodeAdmitted(stream, name, options);
+            }
+            finally
+            {
+                _photos.Release();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _photosPending);
+        }
+    }
+
+    private async Task<PreparedPhoto> DecodeAsync(Stream stream, string name, PhotoAnalysisOptions options, CancellationToken cancellationToken)
+    {
+        int ahead = Interlocked.Increment(ref _photosPending) - 1;
+        try
+        {
+            _scheduler.AdmitPhoto(ahead);
+            await _photos.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return DecodeAdmitted(stream, name, options);
+            }
+            finally
+            {
+                _photos.Release();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _photosPending);
+        }
+    }
+
+    private PreparedPhoto DecodeAdmitted(Stream stream, string name, PhotoAnalysisOptions? options)
+    {
         DecodedPhoto decoded = _loader.Load(stream, name);
         using Image<Rgb24> photo = decoded.Image;
-        return AnalyzePrepared(Prepare(photo, decoded.Damage), tasks, includeAlignedFaces);
+        return Prepare(photo, decoded.Damage, options);
     }
 
     private PhotoAnalysis AnalyzePrepared(PreparedPhoto prepared, FaceTasks tasks, bool includeAlignedFaces)
@@ -458,6 +610,13 @@ public sealed class FaceAnalyzer : IDisposable
         ValidateTasks(tasks);
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _scheduler.Run(count, tasks, copyFace);
+    }
+
+    private Task<FaceAnalysis[]> RunAsync(int count, FaceTasks tasks, Action<int, Span<byte>> copyFace, CancellationToken cancellationToken)
+    {
+        ValidateTasks(tasks);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _scheduler.RunAsync(count, tasks, copyFace, cancellationToken);
     }
 
     private IEnumerable<PhotoResult> StreamPhotos(IEnumerable<string> paths, FaceTasks tasks, bool includeAlignedFaces)
@@ -475,9 +634,7 @@ public sealed class FaceAnalyzer : IDisposable
                 }
 
                 using FileStream stream = File.OpenRead(path);
-                DecodedPhoto decoded = _loader.Load(stream, path);
-                using Image<Rgb24> photo = decoded.Image;
-                PreparedPhoto prepared = Prepare(photo, decoded.Damage);
+                PreparedPhoto prepared = Decode(stream, path, null);
                 pending.Add((path, prepared, null));
                 faces += prepared.Crops.Length;
             }
@@ -521,9 +678,16 @@ public sealed class FaceAnalyzer : IDisposable
     }
 
     /// <summary>Detects and aligns every face of a photo.</summary>
-    private PreparedPhoto Prepare(Image<Rgb24> photo, ImageDamage? damage)
+    private PreparedPhoto Prepare(Image<Rgb24> photo, ImageDamage? damage, PhotoAnalysisOptions? options = null)
     {
-        IReadOnlyList<FaceDetection> detections = _detector.Detect(photo);
+        IReadOnlyList<FaceDetection> found = _detector.Detect(photo);
+        IReadOnlyList<FaceDetection> detections = found;
+        if (options is not null && (options.MinFaceSize > 0 || options.MaxFaces < found.Count))
+        {
+            // Detectors return the strongest first, so the faces kept are the strongest that are large enough.
+            detections = [.. found.Where(d => d.Box.Width >= options.MinFaceSize).Take(options.MaxFaces)];
+        }
+
         byte[][] crops = new byte[detections.Count][];
         float[] sizes = new float[detections.Count];
         for (int i = 0; i < detections.Count; i++)
@@ -534,11 +698,11 @@ public sealed class FaceAnalyzer : IDisposable
             sizes[i] = FaceAligner.SourceSize(transform);
         }
 
-        return new PreparedPhoto(photo.Width, photo.Height, detections, crops, sizes, damage);
+        return new PreparedPhoto(photo.Width, photo.Height, detections, crops, sizes, damage, found.Count - detections.Count);
     }
 
     /// <summary>A photo's faces found and aligned, waiting for the model.</summary>
-    private sealed record PreparedPhoto(int Width, int Height, IReadOnlyList<FaceDetection> Detections, byte[][] Crops, float[] Sizes, ImageDamage? Damage)
+    private sealed record PreparedPhoto(int Width, int Height, IReadOnlyList<FaceDetection> Detections, byte[][] Crops, float[] Sizes, ImageDamage? Damage, int Skipped)
     {
         public PhotoAnalysis Finish(FaceAnalysis[] analyses, int offset, bool includeAlignedFaces)
         {
@@ -548,7 +712,7 @@ public sealed class FaceAnalyzer : IDisposable
                 faces[i] = new PhotoFace(Detections[i], Sizes[i], analyses[offset + i], includeAlignedFaces ? Crops[i] : null);
             }
 
-            return new PhotoAnalysis(Width, Height, faces) { Damage = Damage };
+            return new PhotoAnalysis(Width, Height, faces) { Damage = Damage, SkippedFaces = Skipped };
         }
     }
 }

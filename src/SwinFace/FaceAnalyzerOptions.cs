@@ -87,6 +87,24 @@ public sealed class FaceAnalyzerOptions
     /// </remarks>
     public bool AnalyzeDamagedPhotos { get; init; }
 
+    /// <summary>
+    /// Gets the most faces that may wait for the model at once, over all callers. A photo waiting to be decoded
+    /// counts as one face until its faces are found. A call that would queue more is refused at once with a
+    /// <see cref="SwinFaceBusyException"/>, before its photo is decoded where it can be, so that a flood of requests
+    /// cannot grow memory or waste the cores on work that will be refused; a call alone is never refused, however
+    /// many faces it brings. The default, <see cref="int.MaxValue"/>, queues every call. Faces already in a model
+    /// run do not count.
+    /// </summary>
+    public int MaxQueuedFaces { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// Gets the most photos decoded and searched for faces at once, over all callers; more wait their turn.
+    /// A decoded photo takes 3 bytes a pixel (300 MB at <see cref="MaxImagePixels"/>' default) until its faces
+    /// are cut out, so this bounds the memory that many concurrent callers can take. The default is the number
+    /// of processors, beyond which decoding goes no faster.
+    /// </summary>
+    public int MaxConcurrentPhotos { get; init; } = Environment.ProcessorCount;
+
     /// <summary>Gets the faces per backbone run; internal, so the benchmarks can compare settings.</summary>
     internal int BackboneChunk { get; init; } = Inference.ModelRunner.DefaultBackboneChunk;
 
@@ -103,6 +121,8 @@ public sealed class FaceAnalyzerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxImagePixels, 1, nameof(MaxImagePixels));
         ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads, nameof(IntraOpThreads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBatchSize, 1, nameof(MaxBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueuedFaces, 1, nameof(MaxQueuedFaces));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentPhotos, 1, nameof(MaxConcurrentPhotos));
         ArgumentOutOfRangeException.ThrowIfLessThan(BackboneChunk, 1, nameof(BackboneChunk));
     }
 }

@@ -21,6 +21,12 @@ public sealed record PhotoAnalysis(int Width, int Height, IReadOnlyList<PhotoFac
     /// that reaches into the rows the decoder filled in was analysed with those pixels.
     /// </remarks>
     public ImageDamage? Damage { get; init; }
+
+    /// <summary>
+    /// Gets the number of faces the detector found but the call's <see cref="PhotoAnalysisOptions"/> left out:
+    /// smaller than <see cref="PhotoAnalysisOptions.MinFaceSize"/>, or beyond <see cref="PhotoAnalysisOptions.MaxFaces"/>.
+    /// </summary>
+    public int SkippedFaces { get; init; }
 }
 
 /// <summary>One face of a photo: where it is, how it was aligned, and what SwinFace says about it.</summary>

@@ -40,6 +40,53 @@ public sealed class PhotoAnalysisTests(TinyAnalyzerFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task AnalyzePhotoAsync_AgreesWithAnalyzePhoto()
+    {
+        PhotoAnalysis expected = fixture.Analyzer.AnalyzePhoto(ThreeFaces, FaceTasks.Identity | FaceTasks.Age, includeAlignedFaces: true);
+        await using FileStream stream = File.OpenRead(ThreeFaces);
+        PhotoAnalysis actual = await fixture.Analyzer.AnalyzePhotoAsync(stream, new PhotoAnalysisOptions { Tasks = FaceTasks.Identity | FaceTasks.Age, IncludeAlignedFaces = true });
+
+        Assert.Equal(expected.Faces.Count, actual.Faces.Count);
+        Assert.Equal(0, actual.SkippedFaces);
+        for (int i = 0; i < expected.Faces.Count; i++)
+        {
+            Assert.Equal(Where(expected.Faces[i]), Where(actual.Faces[i]));
+            Assert.Equal(expected.Faces[i].AlignedFace, actual.Faces[i].AlignedFace);
+            Assert.Equal(expected.Faces[i].Analysis.Embedding, actual.Faces[i].Analysis.Embedding);
+            Assert.Null(actual.Faces[i].Analysis.Attributes);
+        }
+    }
+
+    [Fact]
+    public async Task AnalyzePhotoAsync_KeepsTheStrongestMaxFacesAndCountsTheRest()
+    {
+        PhotoAnalysis all = fixture.Analyzer.AnalyzePhoto(ThreeFaces, FaceTasks.Identity);
+        using Image<Rgb24> image = ImageFile.Load(ThreeFaces);
+        PhotoAnalysis two = await fixture.Analyzer.AnalyzePhotoAsync(image, new PhotoAnalysisOptions { Tasks = FaceTasks.Identity, MaxFaces = 2 });
+        Assert.Equal(all.Faces.Take(2).Select(Where), two.Faces.Select(Where));
+        Assert.Equal(1, two.SkippedFaces);
+
+        float smallest = all.Faces.Min(f => f.Detection.Box.Width);
+        PhotoAnalysis large = await fixture.Analyzer.AnalyzePhotoAsync(image, new PhotoAnalysisOptions { Tasks = FaceTasks.Identity, MinFaceSize = smallest + 0.01f });
+        Assert.Equal(all.Faces.Count - 1, large.Faces.Count);
+        Assert.Equal(1, large.SkippedFaces);
+        Assert.DoesNotContain(large.Faces, f => f.Detection.Box.Width < smallest + 0.01f);
+    }
+
+    private static (RectangleF Box, float Score, PointF LeftEye, PointF Nose) Where(PhotoFace face) =>
+        (face.Detection.Box, face.Detection.Score, face.Detection.Landmarks.LeftEye, face.Detection.Landmarks.Nose);
+
+    [Fact]
+    public async Task AnalyzePhotoAsync_ThrowsForBadOptions()
+    {
+        using var image = new Image<Rgb24>(64, 64);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => fixture.Analyzer.AnalyzePhotoAsync(image, new PhotoAnalysisOptions { MaxFaces = 0 }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => fixture.Analyzer.AnalyzePhotoAsync(image, new PhotoAnalysisOptions { MinFaceSize = float.NaN }));
+        await Assert.ThrowsAsync<ArgumentException>(() => fixture.Analyzer.AnalyzePhotoAsync(image, new PhotoAnalysisOptions { Tasks = FaceTasks.None }));
+        await Assert.ThrowsAsync<SwinFaceImageException>(() => fixture.Analyzer.AnalyzePhotoAsync(new MemoryStream("not an image"u8.ToArray())));
+    }
+
+    [Fact]
     public void AnalyzePhoto_FindsFacesWithYuNetAndAlignsThemByFivePoints()
     {
         PhotoAnalysis photo = fixture.Analyzer.AnalyzePhoto(TestData.Labelled("public-domain", "obama_family.jpg"), FaceTasks.Identity);

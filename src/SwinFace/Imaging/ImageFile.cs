@@ -45,10 +45,21 @@ public static class ImageFile
     /// <returns>A new image, EXIF orientation applied, that the caller disposes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     /// <exception cref="SwinFaceImageException">The data is not a readable image, is corrupt or damaged, or is too large.</exception>
-    public static Image<Rgb24> Load(byte[] data)
+    public static Image<Rgb24> Load(byte[] data) => Load(data, PhotoLoader.Default.MaxPixels);
+
+    /// <summary>Reads an encoded image from bytes, refusing one of more than <paramref name="maxPixels"/> pixels before decoding it.</summary>
+    /// <param name="data">The encoded image.</param>
+    /// <param name="maxPixels">The most pixels (width x height) accepted, as <see cref="FaceAnalyzerOptions.MaxImagePixels"/>.</param>
+    /// <returns>A new image, EXIF orientation applied, that the caller disposes.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxPixels"/> is less than 1.</exception>
+    /// <exception cref="SwinFaceImageException">The data is not a readable image, is corrupt or damaged, or is too large.</exception>
+    public static Image<Rgb24> Load(byte[] data, long maxPixels)
     {
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
+        PhotoLoader loader = maxPixels == PhotoLoader.Default.MaxPixels ? PhotoLoader.Default : new PhotoLoader(maxPixels, acceptDamaged: false);
         using var stream = new MemoryStream(data, writable: false);
-        return PhotoLoader.Default.Load(stream, "image bytes").Image;
+        return loader.Load(stream, "image bytes").Image;
     }
 }

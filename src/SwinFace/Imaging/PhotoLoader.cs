@@ -33,6 +33,9 @@ internal sealed class PhotoLoader(long maxPixels, bool acceptDamaged)
 
     private readonly Configuration _config = Decoding(maxPixels);
 
+    /// <summary>Gets the most pixels accepted.</summary>
+    public long MaxPixels => maxPixels;
+
     /// <summary>Decodes a photo from a seekable stream.</summary>
     /// <param name="stream">The encoded image; read from its current position to its end.</param>
     /// <param name="name">How to name the image in error messages.</param>

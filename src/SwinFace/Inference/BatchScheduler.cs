@@ -16,7 +16,7 @@ namespace SwinFace.Inference;
 /// in arrival order. When the leader's own faces are done it hands the lead to the next waiting caller and
 /// returns. No thread is started; a lone caller runs its own faces directly.
 /// </remarks>
-internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int maxBatch)
+internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int maxBatch, int maxQueuedFaces = int.MaxValue)
 {
     private const int Pixels = FacePixels.Size * FacePixels.Size * 3;
     private readonly object _gate = new();
@@ -24,9 +24,13 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
     private bool _leading;
     private int _batches;
     private int _queuedFaces;
+    private double _secondsPerFace;
 
     /// <summary>Gets the number of model runs so far; for tests and diagnostics.</summary>
     public int Batches => Volatile.Read(ref _batches);
+
+    /// <summary>Gets the number of faces waiting for a model run.</summary>
+    public int QueuedFaces => Volatile.Read(ref _queuedFaces);
 
     /// <summary>Analyses <paramref name="count"/> faces, supplied one at a time by <paramref name="copyFace"/>.</summary>
     /// <param name="count">The number of faces.</param>
@@ -39,29 +43,123 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
             return [];
         }
 
+        Request request = Enqueue(count, tasks, copyFace);
+        if (!request.Leads)
+        {
+            request.Wake.Task.Wait();
+        }
+
+        return Finish(request);
+    }
+
+    /// <summary>
+    /// Analyses <paramref name="count"/> faces as <see cref="Run"/> does, but waits for other callers' batches
+    /// without blocking a thread. A cancelled call's faces leave the queue; faces already in a running batch
+    /// finish there, and their results are dropped.
+    /// </summary>
+    public async Task<FaceAnalysis[]> RunAsync(int count, FaceTasks tasks, Action<int, Span<byte>> copyFace, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (count == 0)
+        {
+            return [];
+        }
+
+        Request request = Enqueue(count, tasks, copyFace);
+        if (!request.Leads)
+        {
+            using (cancellationToken.Register(() => Cancel(request, cancellationToken)))
+            {
+                await request.Wake.Task.ConfigureAwait(false);
+            }
+        }
+
+        return Finish(request);
+    }
+
+    /// <summary>
+    /// Refuses a photo before it is decoded when the queue is already full, counting each photo that waits to be
+    /// decoded ahead of it as one face: a flood is turned away at the door, before any work is spent on it.
+    /// </summary>
+    /// <param name="photosAhead">The photos waiting to be decoded, or being decoded, ahead of this one.</param>
+    public void AdmitPhoto(int photosAhead)
+    {
+        int queued = Volatile.Read(ref _queuedFaces);
+        if (queued + photosAhead > 0 && (long)queued + photosAhead + 1 > maxQueuedFaces)
+        {
+            throw Refuse($"a photo ({photosAhead} more photos wait to be decoded)");
+        }
+    }
+
+    private SwinFaceBusyException Refuse(string what)
+    {
+        int queued = Volatile.Read(ref _queuedFaces);
+        SwinFaceMetrics.Rejected.Add(1);
+        double seconds = Math.Max(queued, 1) * Volatile.Read(ref _secondsPerFace);
+        return new SwinFaceBusyException(
+            $"The analyzer's queue holds {queued} faces and takes at most {maxQueuedFaces} (FaceAnalyzerOptions.MaxQueuedFaces); {what} were refused. Try again later.",
+            TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(seconds))));
+    }
+
+    private Request Enqueue(int count, FaceTasks tasks, Action<int, Span<byte>> copyFace)
+    {
         var request = new Request(count, tasks, copyFace);
-        bool lead;
         lock (_gate)
         {
+            if (_queuedFaces > 0 && (long)_queuedFaces + count > maxQueuedFaces)
+            {
+                // A lone request larger than the bound still runs when the queue is empty, so that it cannot be refused forever.
+                throw Refuse($"{count} more faces");
+            }
+
             _queue.AddLast(request);
-            _queuedFaces += count;
-            lead = !_leading;
+            AddQueued(count);
+            request.Leads = !_leading;
             _leading = true;
         }
 
-        if (!lead)
-        {
-            request.Wake.Wait();
-        }
+        return request;
+    }
 
-        if (!request.Completed)
+    /// <summary>Leads if this caller was made leader (at once or by a handover), then returns its results or throws its error.</summary>
+    private FaceAnalysis[] Finish(Request request)
+    {
+        if (request.Leads)
         {
+            // A leader whose own request was completed meanwhile (cancelled) still hands the lead on.
             Lead(request);
         }
 
-        request.Wake.Dispose();
         request.Error?.Throw();
         return request.Results;
+    }
+
+    /// <summary>Takes a cancelled request's waiting faces out of the queue, and completes it unless a batch holds some of its faces.</summary>
+    private void Cancel(Request request, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (request.Completed || request.Leads)
+            {
+                return;
+            }
+
+            request.Error ??= ExceptionDispatchInfo.Capture(new OperationCanceledException("The analysis was cancelled; its faces left the queue.", cancellationToken));
+            _queue.Remove(request);
+            AddQueued(-(request.Count - request.Assigned));
+            int inFlight = request.Assigned - request.Finished;
+            request.Assigned = request.Count;
+            if (inFlight == 0)
+            {
+                Complete(request, own: null);
+            }
+        }
+    }
+
+    private void AddQueued(int faces)
+    {
+        _queuedFaces += faces;
+        SwinFaceMetrics.QueuedFaces.Add(faces);
     }
 
     private void Lead(Request own)
@@ -87,7 +185,8 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
                         // Hand over: the next waiting caller leads, or nobody does until a call arrives.
                         if (_queue.First is { } next)
                         {
-                            next.Value.Wake.Set();
+                            next.Value.Leads = true;
+                            next.Value.Wake.TrySetResult();
                         }
                         else
                         {
@@ -104,7 +203,14 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
                 FaceTasks union = parts.Where(p => p.Request.Error is null).Aggregate(FaceTasks.None, (t, p) => t | p.Request.Tasks);
                 if (faces > 0)
                 {
+                    long start = Stopwatch.GetTimestamp();
                     RunBatch(parts, input, faces, union);
+                    double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+                    SwinFaceMetrics.Batch(faces, seconds);
+
+                    // A smoothed cost per face, for the wait that a refused caller is told to expect.
+                    double previous = Volatile.Read(ref _secondsPerFace);
+                    Volatile.Write(ref _secondsPerFace, previous == 0 ? seconds / faces : (0.8 * previous) + (0.2 * seconds / faces));
                 }
 
                 lock (_gate)
@@ -164,7 +270,7 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
             parts.Add(new Part(r, r.Assigned, n));
             r.Assigned += n;
             room -= n;
-            _queuedFaces -= n;
+            AddQueued(-n);
             if (r.Assigned == r.Count)
             {
                 // Fully assigned: nothing more to take from it, and it must not be woken to lead.
@@ -229,7 +335,7 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
     }
 
     /// <summary>Marks a request done and wakes its caller, unless that caller is the leader. Called under the lock.</summary>
-    private void Complete(Request r, Request own)
+    private void Complete(Request r, Request? own)
     {
         if (r.Completed)
         {
@@ -238,11 +344,11 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
 
         r.Completed = true;
         _queue.Remove(r);
-        _queuedFaces -= r.Count - r.Assigned; // a failed request's faces that were never taken
+        AddQueued(-(r.Count - r.Assigned)); // a failed request's faces that were never taken
         r.Assigned = r.Count;
         if (r != own)
         {
-            r.Wake.Set();
+            r.Wake.TrySetResult();
         }
     }
 
@@ -256,7 +362,11 @@ internal sealed class BatchScheduler(ModelRunner runner, float[][] tables, int m
 
         public FaceAnalysis[] Results { get; } = new FaceAnalysis[count];
 
-        public ManualResetEventSlim Wake { get; } = new();
+        /// <summary>Completed when the request is done, or when it is handed the lead (then <see cref="Leads"/> is set first).</summary>
+        public TaskCompletionSource Wake { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Gets or sets whether this request's caller leads; set under the lock, before <see cref="Wake"/>.</summary>
+        public bool Leads { get; set; }
 
         public int Assigned { get; set; }
 

@@ -27,7 +27,7 @@ public readonly record struct GalleryMatch(string Id, float Similarity);
 /// call is in progress.
 /// </para>
 /// </remarks>
-public sealed class FaceGallery : IDisposable
+public sealed class FaceGallery : IFaceGallery, IDisposable
 {
     /// <summary>The most UTF-8 bytes in an identity id.</summary>
     internal const int MaxIdBytes = 256;
@@ -67,7 +67,7 @@ public sealed class FaceGallery : IDisposable
     {
         if (model is not null)
         {
-            CheckId(model, nameof(model));
+            ValidateId(model, nameof(model));
         }
     }
 
@@ -188,9 +188,9 @@ public sealed class FaceGallery : IDisposable
     /// <exception cref="ObjectDisposedException">The gallery has been disposed.</exception>
     public void Enroll(string id, ReadOnlySpan<float> embedding)
     {
-        CheckId(id, nameof(id));
+        ValidateId(id, nameof(id));
         Span<float> sum = stackalloc float[Dimension];
-        ToUnit(embedding, sum, nameof(embedding));
+        FaceTemplate.ToUnit(embedding, sum, nameof(embedding));
         Add(id, sum, 1, nameof(embedding));
     }
 
@@ -206,23 +206,9 @@ public sealed class FaceGallery : IDisposable
     /// <exception cref="ObjectDisposedException">The gallery has been disposed.</exception>
     public void Enroll(string id, IReadOnlyList<float[]> embeddings)
     {
-        CheckId(id, nameof(id));
-        ArgumentNullException.ThrowIfNull(embeddings);
-        if (embeddings.Count == 0)
-        {
-            throw new ArgumentException("Give at least one embedding.", nameof(embeddings));
-        }
-
+        ValidateId(id, nameof(id));
         Span<float> sum = stackalloc float[Dimension];
-        Span<float> unit = stackalloc float[Dimension];
-        sum.Clear();
-        for (int i = 0; i < embeddings.Count; i++)
-        {
-            ArgumentNullException.ThrowIfNull(embeddings[i], nameof(embeddings));
-            ToUnit(embeddings[i], unit, nameof(embeddings));
-            TensorPrimitives.Add(sum, unit, sum);
-        }
-
+        FaceTemplate.SumOfUnits(embeddings, sum, nameof(embeddings));
         Add(id, sum, embeddings.Count, nameof(embeddings));
     }
 
@@ -272,7 +258,7 @@ public sealed class FaceGallery : IDisposable
     public void Rename(string id, string newId)
     {
         ArgumentNullException.ThrowIfNull(id);
-        CheckId(newId, nameof(newId));
+        ValidateId(newId, nameof(newId));
         _lock.EnterWriteLock();
         try
         {
@@ -299,7 +285,10 @@ public sealed class FaceGallery : IDisposable
     /// <summary>Finds the identities most similar to a probe face.</summary>
     /// <param name="probe">The probe's 512-value embedding; normalised again here.</param>
     /// <param name="k">The most matches to return, at least 1.</param>
-    /// <returns>Up to <paramref name="k"/> matches, most similar first; on equal similarity, in enrollment order.</returns>
+    /// <returns>
+    /// Up to <paramref name="k"/> matches, most similar first; on equal similarity, in enrollment order, except that
+    /// <see cref="Remove(string)"/> moves the last identity into the freed place.
+    /// </returns>
     /// <remarks>The search is exact: the probe is compared with every template.</remarks>
     /// <exception cref="ArgumentException"><paramref name="probe"/> is not 512 finite values, not all zero.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is less than 1.</exception>
@@ -308,7 +297,7 @@ public sealed class FaceGallery : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         float[] unit = new float[Dimension];
-        ToUnit(probe, unit, nameof(probe));
+        FaceTemplate.ToUnit(probe, unit, nameof(probe));
         _lock.EnterReadLock();
         try
         {
@@ -348,6 +337,53 @@ public sealed class FaceGallery : IDisposable
         }
     }
 
+    /// <inheritdoc/>
+    Task<int> IFaceGallery.CountAsync(CancellationToken cancellationToken) => Task.FromResult(Count);
+
+    /// <inheritdoc/>
+    Task<IReadOnlyList<GalleryIdentity>> IFaceGallery.ListAsync(string? after, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        GalleryIdentity[] page = Read(() => _ids.Take(_count)
+            .Select((id, row) => (Id: id, Row: row))
+            .Where(x => after is null || string.CompareOrdinal(x.Id, after) > 0)
+            .OrderBy(x => x.Id, StringComparer.Ordinal)
+            .Take(limit)
+            .Select(x => new GalleryIdentity(x.Id, _faces[x.Row]))
+            .ToArray());
+        return Task.FromResult<IReadOnlyList<GalleryIdentity>>(page);
+    }
+
+    /// <inheritdoc/>
+    Task<int> IFaceGallery.GetFaceCountAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return Task.FromResult(Read(() => _rows.TryGetValue(id, out int row) ? _faces[row] : 0));
+    }
+
+    /// <inheritdoc/>
+    Task<int> IFaceGallery.EnrollAsync(string id, IReadOnlyList<float[]> embeddings, CancellationToken cancellationToken)
+    {
+        ValidateId(id, nameof(id));
+        Span<float> sum = stackalloc float[Dimension];
+        FaceTemplate.SumOfUnits(embeddings, sum, nameof(embeddings));
+        return Task.FromResult(Add(id, sum, embeddings.Count, nameof(embeddings)));
+    }
+
+    /// <inheritdoc/>
+    Task<bool> IFaceGallery.RemoveAsync(string id, CancellationToken cancellationToken) => Task.FromResult(Remove(id));
+
+    /// <inheritdoc/>
+    Task IFaceGallery.RenameAsync(string id, string newId, CancellationToken cancellationToken)
+    {
+        Rename(id, newId);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    Task<IReadOnlyList<GalleryMatch>> IFaceGallery.SearchAsync(ReadOnlyMemory<float> probe, int k, CancellationToken cancellationToken) =>
+        Task.FromResult(Search(probe.Span, k));
+
     /// <summary>Frees the lock. Calls in progress on other threads must have returned.</summary>
     public void Dispose() => _lock.Dispose();
 
@@ -355,14 +391,26 @@ public sealed class FaceGallery : IDisposable
     {
         for (int row = start; row < end; row++)
         {
-            // Templates are unit length, so the dot product is the cosine similarity.
-            best.Add(TensorPrimitives.Dot(templates.AsSpan(row * Dimension, Dimension), unit), row);
+            best.Add(FaceTemplate.Similarity(templates.AsSpan(row * Dimension, Dimension), unit), row);
         }
     }
 
-    private static void CheckId(string id, string paramName)
+    /// <summary>
+    /// Checks an identity id, by the rules of every <see cref="IFaceGallery"/>: not empty, valid Unicode (no unpaired
+    /// surrogate), no U+0000 (which a database's text cannot hold), at most 256 UTF-8 bytes. Ids are compared ordinally.
+    /// </summary>
+    /// <param name="id">The id.</param>
+    /// <param name="paramName">The parameter to name in the exception.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="id"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="id"/> is empty, not valid Unicode, holds U+0000, or is too long.</exception>
+    public static void ValidateId(string id, string paramName)
     {
         ArgumentException.ThrowIfNullOrEmpty(id, paramName);
+        if (id.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The id holds U+0000 (NUL), which a database's text cannot hold.", paramName);
+        }
+
         int bytes;
         try
         {
@@ -379,47 +427,28 @@ public sealed class FaceGallery : IDisposable
         }
     }
 
-    private static void ToUnit(ReadOnlySpan<float> embedding, Span<float> unit, string paramName)
-    {
-        if (embedding.Length != Dimension)
-        {
-            throw new ArgumentException($"Expected an embedding of {Dimension} values, got {embedding.Length}.", paramName);
-        }
-
-        float norm = FaceDecoder.Normalize(embedding, unit);
-        if (!(norm > 0) || !float.IsFinite(norm))
-        {
-            throw new ArgumentException("An embedding must hold finite values, not all zero.", paramName);
-        }
-    }
-
-    private void Add(string id, Span<float> sum, int faces, string paramName)
+    /// <summary>Adds faces (their sum of unit embeddings) to an identity; returns its face count after.</summary>
+    private int Add(string id, Span<float> sum, int faces, string paramName)
     {
         _lock.EnterWriteLock();
         try
         {
             bool known = _rows.TryGetValue(id, out int row);
+            Span<float> template = stackalloc float[Dimension];
+            float norm = FaceTemplate.Merge(known ? Template(row) : default, known ? _norms[row] : 0, sum, template, id, paramName);
             if (known)
             {
-                // The stored template times the stored length is the identity's sum of unit embeddings.
-                TensorPrimitives.MultiplyAdd(Template(row), _norms[row], sum, sum);
                 faces += _faces[row];
             }
-
-            float norm = TensorPrimitives.Norm(sum);
-            if (!(norm > 0))
-            {
-                throw new ArgumentException($"The embeddings of '{id}' add up to zero, which has no direction.", paramName);
-            }
-
-            if (!known)
+            else
             {
                 row = NewRow(id);
             }
 
-            TensorPrimitives.Divide(sum, norm, Template(row));
+            template.CopyTo(Template(row));
             _norms[row] = norm;
             _faces[row] = faces;
+            return faces;
         }
         finally
         {

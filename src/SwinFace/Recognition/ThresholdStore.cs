@@ -145,7 +145,7 @@ public static class ThresholdStore
         }
     }
 
-    private static string RuleName(ThresholdRule rule) => rule switch
+    internal static string RuleName(ThresholdRule rule) => rule switch
     {
         ThresholdRule.TargetFalseAcceptRate => "targetFalseAcceptRate",
         _ => "bestAccuracy",

@@ -90,6 +90,210 @@ public sealed class BatchSchedulerTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task AnalyzeAsync_CancelledWhileQueued_LeavesTheQueueAndOthersGoOn()
+    {
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 1 });
+        FaceAnalysis expected = analyzer.Analyze(_faces[1], FaceTasks.Identity);
+        using var leaderInBatch = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        byte[] pixels = Pixels(_faces[0]);
+
+        // The leader holds the model inside its batch until released, so the next callers must queue.
+        Task<FaceAnalysis[]> leader = Task.Run(() => analyzer.Scheduler.Run(1, FaceTasks.Identity, (_, rgb) =>
+        {
+            leaderInBatch.Set();
+            release.Wait();
+            pixels.CopyTo(rgb);
+        }));
+        Assert.True(leaderInBatch.Wait(TimeSpan.FromSeconds(30)));
+
+        using var cancel = new CancellationTokenSource();
+        Task<IReadOnlyList<FaceAnalysis>> cancelled = analyzer.AnalyzeAsync([_faces[2], _faces[3]], FaceTasks.Identity, cancel.Token);
+        Task<IReadOnlyList<FaceAnalysis>> kept = analyzer.AnalyzeAsync([_faces[1]], FaceTasks.Identity);
+        await WaitUntil(() => analyzer.Scheduler.QueuedFaces == 3);
+        Assert.False(cancelled.IsCompleted);
+
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, analyzer.Scheduler.QueuedFaces);
+
+        release.Set();
+        await leader.WaitAsync(TimeSpan.FromSeconds(60));
+        AssertClose(expected.Embedding, (await kept.WaitAsync(TimeSpan.FromSeconds(60)))[0].Embedding);
+        Assert.Equal(0, analyzer.Scheduler.QueuedFaces);
+
+        // The lead was handed on: a new call runs.
+        AssertClose(expected.Embedding, analyzer.Analyze(_faces[1], FaceTasks.Identity).Embedding);
+    }
+
+    [Fact]
+    public async Task AnalyzeAsync_ThrowsBusyWhenTheQueueIsFull_AndRunsAgainOnceItDrains()
+    {
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 1, MaxQueuedFaces = 2 });
+        using var leaderInBatch = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        byte[] pixels = Pixels(_faces[0]);
+        Task<FaceAnalysis[]> leader = Task.Run(() => analyzer.Scheduler.Run(1, FaceTasks.Identity, (_, rgb) =>
+        {
+            leaderInBatch.Set();
+            release.Wait();
+            pixels.CopyTo(rgb);
+        }));
+        Assert.True(leaderInBatch.Wait(TimeSpan.FromSeconds(30)));
+
+        Task<IReadOnlyList<FaceAnalysis>> queued = analyzer.AnalyzeAsync([_faces[1], _faces[2]], FaceTasks.Identity);
+        await WaitUntil(() => analyzer.Scheduler.QueuedFaces == 2);
+        SwinFaceBusyException busy = await Assert.ThrowsAsync<SwinFaceBusyException>(() => analyzer.AnalyzeAsync([_faces[3]], FaceTasks.Identity));
+        Assert.Contains("MaxQueuedFaces", busy.Message, StringComparison.Ordinal);
+        Assert.True(busy.RetryAfter >= TimeSpan.FromSeconds(1));
+
+        release.Set();
+        await leader.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, (await queued.WaitAsync(TimeSpan.FromSeconds(60))).Count);
+        Assert.Single(await analyzer.AnalyzeAsync([_faces[3]], FaceTasks.Identity));
+    }
+
+    [Fact]
+    public async Task AnalyzePhotoAsync_RefusesAPhotoBeforeDecodingItWhenTheQueueIsFull()
+    {
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 1, MaxQueuedFaces = 2 });
+        using var leaderInBatch = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        byte[] pixels = Pixels(_faces[0]);
+        Task<FaceAnalysis[]> leader = Task.Run(() => analyzer.Scheduler.Run(1, FaceTasks.Identity, (_, rgb) =>
+        {
+            leaderInBatch.Set();
+            release.Wait();
+            pixels.CopyTo(rgb);
+        }));
+        Assert.True(leaderInBatch.Wait(TimeSpan.FromSeconds(30)));
+        Task<IReadOnlyList<FaceAnalysis>> queued = analyzer.AnalyzeAsync([_faces[1], _faces[2]], FaceTasks.Identity);
+        await WaitUntil(() => analyzer.Scheduler.QueuedFaces == 2);
+
+        // Not an image at all: were it decoded, it would fail as unreadable. It is refused first, unread.
+        SwinFaceBusyException busy = await Assert.ThrowsAsync<SwinFaceBusyException>(() => analyzer.AnalyzePhotoAsync(new MemoryStream("not an image"u8.ToArray())));
+        Assert.Contains("a photo", busy.Message, StringComparison.Ordinal);
+
+        release.Set();
+        await leader.WaitAsync(TimeSpan.FromSeconds(60));
+        await queued.WaitAsync(TimeSpan.FromSeconds(60));
+        await Assert.ThrowsAsync<SwinFaceImageException>(() => analyzer.AnalyzePhotoAsync(new MemoryStream("not an image"u8.ToArray())));
+    }
+
+    [Fact]
+    public void Analyze_ACallAloneIsNeverRefused_HoweverManyFaces()
+    {
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 2, MaxQueuedFaces = 1 });
+        Assert.Equal(4, analyzer.Analyze(_faces, FaceTasks.Identity).Count);
+    }
+
+    [Fact]
+    public async Task AnalyzeAsync_ManyCallersCancelledAtRandom_TheRestGetTheirResults()
+    {
+        // Cancellations land at every stage: queued, in a batch, after being handed the lead. Nothing may hang,
+        // and every call that was not cancelled gets its own face's results.
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 4 });
+        FaceAnalysis[] expected = [.. _faces.Select(f => analyzer.Analyze(f, FaceTasks.Identity))];
+        var random = new Random(7);
+        var calls = new List<(int Face, CancellationTokenSource Cancel, Task<IReadOnlyList<FaceAnalysis>> Task)>();
+        int neverCancelled = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            int face = i % 4;
+            var cancel = new CancellationTokenSource();
+            if (random.Next(3) == 0)
+            {
+                cancel.CancelAfter(TimeSpan.FromMilliseconds(random.Next(0, 40)));
+            }
+            else
+            {
+                neverCancelled++;
+            }
+
+            calls.Add((face, cancel, Task.Run(() => analyzer.AnalyzeAsync([_faces[face]], FaceTasks.Identity, cancel.Token))));
+        }
+
+        int completed = 0, cancelledCalls = 0;
+        foreach ((int face, CancellationTokenSource cancel, Task<IReadOnlyList<FaceAnalysis>> task) in calls)
+        {
+            try
+            {
+                AssertClose(expected[face].Embedding, (await task.WaitAsync(TimeSpan.FromSeconds(120)))[0].Embedding);
+                completed++;
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                cancelledCalls++;
+            }
+
+            cancel.Dispose();
+        }
+
+        Assert.Equal(200, completed + cancelledCalls);
+        Assert.True(completed >= neverCancelled, $"only {completed} of 200 calls completed; {neverCancelled} were never cancelled");
+        Assert.True(cancelledCalls > 0, "no call was cancelled in time; the test did not test cancellation");
+        Assert.Equal(0, analyzer.Scheduler.QueuedFaces);
+        AssertClose(expected[0].Embedding, analyzer.Analyze(_faces[0], FaceTasks.Identity).Embedding);
+    }
+
+    [Fact]
+    public void Analyze_ReportsFacesAndBatchesOnTheSwinFaceMeter()
+    {
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 4 });
+        long faces = 0, batches = 0, batchFaces = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == FaceAnalyzer.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+
+        // Other tests run analyzers at the same time: count only what this analyzer's thread records.
+        int thread = Environment.CurrentManagedThreadId;
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "swinface.faces" && Environment.CurrentManagedThreadId == thread)
+            {
+                faces += value;
+            }
+        });
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "swinface.batch.size" && Environment.CurrentManagedThreadId == thread)
+            {
+                batches++;
+                batchFaces += value;
+            }
+        });
+        listener.Start();
+
+        analyzer.Analyze([.. _faces, .. _faces, _faces[0]], FaceTasks.Identity);
+
+        Assert.Equal(9, faces);
+        Assert.Equal(3, batches);
+        Assert.Equal(9, batchFaces);
+    }
+
+    private static byte[] Pixels(Image<Rgb24> face)
+    {
+        byte[] rgb = new byte[112 * 112 * 3];
+        face.CopyPixelDataTo(rgb);
+        return rgb;
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (int i = 0; i < 3000 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition(), "timed out waiting for the scheduler");
+    }
+
     /// <summary>
     /// Batches of different sizes may round the last bits differently (the GEMM kernels block the work by
     /// batch size), so shared batches are compared within 1e-5, not bit for bit.

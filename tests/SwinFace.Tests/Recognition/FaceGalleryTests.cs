@@ -4,29 +4,12 @@ using static SwinFace.Tests.Recognition.RecognitionTestData;
 
 namespace SwinFace.Tests.Recognition;
 
-/// <summary>Enrolling, searching, removing and renaming identities.</summary>
+/// <summary>
+/// The synchronous API of <see cref="FaceGallery"/>: its parallel search, removal by moving the last row, the
+/// single-face overload and disposal. What every gallery shares is in <see cref="GalleryContractTests"/>.
+/// </summary>
 public sealed class FaceGalleryTests
 {
-    [Fact]
-    public void Enroll_ThenSearch_FindsEachIdentity()
-    {
-        var random = new Random(1);
-        using var gallery = new FaceGallery();
-        float[][] faces = [.. Enumerable.Range(0, 50).Select(_ => Embedding(random))];
-        for (int i = 0; i < faces.Length; i++)
-        {
-            gallery.Enroll($"person {i}", faces[i]);
-        }
-
-        Assert.Equal(50, gallery.Count);
-        for (int i = 0; i < faces.Length; i++)
-        {
-            GalleryMatch best = gallery.Search(faces[i], 1)[0];
-            Assert.Equal($"person {i}", best.Id);
-            Assert.Equal(1f, best.Similarity, 5);
-        }
-    }
-
     [Theory]
     [InlineData(500, 10)]
     [InlineData(25_000, 7)]
@@ -57,41 +40,6 @@ public sealed class FaceGalleryTests
             Assert.Equal(expected.Select(m => m.Id), found.Select(m => m.Id));
             Assert.Equal(expected.Select(m => m.Similarity), found.Select(m => m.Similarity), (a, b) => Math.Abs(a - b) < 1e-6f);
         }
-    }
-
-    [Fact]
-    public void Search_ReturnsEveryIdentityWhenKExceedsTheCount()
-    {
-        var random = new Random(2);
-        using var gallery = new FaceGallery();
-        Assert.Empty(gallery.Search(Embedding(random), 5));
-        gallery.Enroll("a", Embedding(random));
-        gallery.Enroll("b", Embedding(random));
-        IReadOnlyList<GalleryMatch> found = gallery.Search(Embedding(random), 100);
-        Assert.Equal(2, found.Count);
-        Assert.True(found[0].Similarity >= found[1].Similarity);
-    }
-
-    [Fact]
-    public void Search_BreaksTiesByEnrollmentOrder()
-    {
-        float[] face = Embedding(new Random(3));
-        using var gallery = new FaceGallery();
-        foreach (string id in new[] { "c", "a", "b" })
-        {
-            gallery.Enroll(id, face);
-        }
-
-        Assert.Equal(["c", "a"], gallery.Search(face, 2).Select(m => m.Id));
-    }
-
-    [Fact]
-    public void Search_ThrowsForABadProbeOrK()
-    {
-        using var gallery = new FaceGallery();
-        Assert.Throws<ArgumentException>(() => gallery.Search(new float[511], 1));
-        Assert.Throws<ArgumentException>(() => gallery.Search(new float[512], 1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => gallery.Search(Embedding(new Random(4)), 0));
     }
 
     [Fact]
@@ -182,29 +130,6 @@ public sealed class FaceGalleryTests
         Assert.Empty(gallery.Search(faces[0], 3));
         gallery.Enroll("id0", faces[0]);
         Assert.Equal("id0", gallery.Search(faces[0], 1)[0].Id);
-    }
-
-    [Fact]
-    public void Rename_KeepsTheTemplateAndFaceCount()
-    {
-        var random = new Random(9);
-        float[] face = Embedding(random);
-        using var gallery = new FaceGallery();
-        gallery.Enroll("old", [face, face]);
-        gallery.Enroll("other", Embedding(random));
-
-        gallery.Rename("old", "new");
-        Assert.False(gallery.Contains("old"));
-        Assert.Equal(2, gallery.GetFaceCount("new"));
-        Assert.Equal("new", gallery.Search(face, 1)[0].Id);
-        gallery.Rename("new", "new");
-        Assert.Equal("new", gallery.Search(face, 1)[0].Id);
-
-        Assert.Throws<ArgumentException>(() => gallery.Rename("new", "other"));
-        Assert.Throws<KeyNotFoundException>(() => gallery.Rename("old", "older"));
-        Assert.Throws<ArgumentException>(() => gallery.Rename("new", ""));
-        Assert.Throws<KeyNotFoundException>(() => gallery.GetFaceCount("old"));
-        Assert.Equal(2, gallery.Count);
     }
 
     [Fact]
