@@ -150,6 +150,28 @@ public sealed class BatchSchedulerTests : IDisposable
     }
 
     [Fact]
+    public async Task AnalyzePhoto_RefusedWhileTheQueueIsFull_IsAdmittedOnceItDrains()
+    {
+        // The synchronous path: a refusal must not leave its photo counted as waiting, or every later photo is refused.
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 1, MaxQueuedFaces = 2 });
+        byte[] photo = File.ReadAllBytes(TestData.SharedPhoto("one-face-turned.jpg"));
+        using (var held = HeldModel.Hold(analyzer, Pixels(_faces[0])))
+        {
+            Task<IReadOnlyList<FaceAnalysis>> queued = analyzer.AnalyzeAsync([_faces[1], _faces[2]], FaceTasks.Identity);
+            await WaitUntil(() => analyzer.Scheduler.QueuedFaces == 2);
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.Throws<SwinFaceBusyException>(() => analyzer.AnalyzePhoto(photo, FaceTasks.Identity));
+            }
+
+            await held.ReleaseAsync();
+            await queued.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        Assert.Single(analyzer.AnalyzePhoto(photo, FaceTasks.Identity).Faces);
+    }
+
+    [Fact]
     public void Analyze_ACallAloneIsNeverRefused_HoweverManyFaces()
     {
         using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 2, MaxQueuedFaces = 1 });
