@@ -28,7 +28,7 @@ public sealed class LimitsTests
     [Fact]
     public async Task MultipartBodyCutBeforeItsClosingBoundary_Gives400_Not500()
     {
-        // Found by the request fuzz target (tests/SwinFace.Fuzz/regressions/request): the form reader's IOException was a 500.
+        // Found through the request fuzz target's harness, replaying hand-cut bodies (tests/SwinFace.Fuzz/regressions/request): the form reader's IOException was a 500.
         using var server = new ServerFactory();
         using HttpClient client = server.Client();
         byte[] whole = await Requests.Form(("a", TestData.Photo("one-face-turned.jpg"))).ReadAsByteArrayAsync();
