@@ -21,6 +21,14 @@ internal static class ServerApp
 {
     private const string RequestLimit = "requests";
 
+    /// <summary>The multipart form reader's limits: a form holds at most the request's bytes, and few fields.</summary>
+    internal static FormOptions FormLimits(ServerOptions server, FormOptions form)
+    {
+        form.MultipartBodyLengthLimit = server.MaxRequestBytes;
+        form.ValueCountLimit = 64;
+        return form;
+    }
+
     public static WebApplication Build(string[] args)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
@@ -85,11 +93,7 @@ internal static class ServerApp
             },
         });
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerOptions>>((kestrel, server) => kestrel.Limits.MaxRequestBodySize = server.Value.MaxRequestBytes);
-        services.AddOptions<FormOptions>().Configure<IOptions<ServerOptions>>((form, server) =>
-        {
-            form.MultipartBodyLengthLimit = server.Value.MaxRequestBytes;
-            form.ValueCountLimit = 64;
-        });
+        services.AddOptions<FormOptions>().Configure<IOptions<ServerOptions>>((form, server) => FormLimits(server.Value, form));
 
         // Graceful shutdown: requests in flight finish (up to their own timeout) before the model is disposed.
         services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) => host.ShutdownTimeout = server.Value.RequestTimeout + TimeSpan.FromSeconds(5));

@@ -40,6 +40,12 @@ internal sealed class Uploads(IOptions<ServerOptions> options)
                     ? TooLarge()
                     : new RequestRefusedException(StatusCodes.Status400BadRequest, "Bad multipart body", e.Message);
             }
+            catch (IOException e) when (e is not BadHttpRequestException && !cancellationToken.IsCancellationRequested && !request.HttpContext.RequestAborted.IsCancellationRequested)
+            {
+                // A whole body whose multipart ends before its closing boundary (found by the request fuzz target: it was a 500).
+                // Kestrel's own BadHttpRequestException (a body shorter than its Content-Length, say) keeps its status.
+                throw new RequestRefusedException(StatusCodes.Status400BadRequest, "Bad multipart body", "The multipart body ends before its closing boundary.");
+            }
 
             if (form.Files.Count > _options.MaxImagesPerRequest)
             {

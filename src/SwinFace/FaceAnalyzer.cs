@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
 using Microsoft.ML.OnnxRuntime;
 using SixLabors.ImageSharp;
@@ -311,7 +312,7 @@ public sealed class FaceAnalyzer : IDisposable
             photo = copy;
         }
 
-        PreparedPhoto prepared = await DecodeAsync(photo, options.Name, options, cancellationToken).ConfigureAwait(false);
+        PreparedPhoto prepared = await DecodeAsync(photo, options.Name, options, synchronously: false, cancellationToken).ConfigureAwait(false);
         FaceAnalysis[] analyses = await RunAsync(prepared.Crops.Length, options.Tasks, (i, rgb) => prepared.Crops[i].CopyTo(rgb), cancellationToken).ConfigureAwait(false);
         return prepared.Finish(analyses, 0, options.IncludeAlignedFaces);
     }
@@ -551,32 +552,30 @@ public sealed class FaceAnalyzer : IDisposable
     /// <summary>Decodes a photo, then detects and aligns its faces, with at most <see cref="FaceAnalyzerOptions.MaxConcurrentPhotos"/> at once.</summary>
     private PreparedPhoto Decode(Stream stream, string name, PhotoAnalysisOptions? options)
     {
-        _scheduler.AdmitPhoto(Interlocked.Increment(ref _photosPending) - 1);
-        try
-        {
-            _photos.Wait();
-            try
-            {
-                return DecodeAdmitted(stream, name, options);
-            }
-            finally
-            {
-                _photos.Release();
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _photosPending);
-        }
+        ValueTask<PreparedPhoto> decoded = DecodeAsync(stream, name, options, synchronously: true, CancellationToken.None);
+        Debug.Assert(decoded.IsCompleted, "a synchronous decode completes before it returns");
+        return decoded.Result;
     }
 
-    private async Task<PreparedPhoto> DecodeAsync(Stream stream, string name, PhotoAnalysisOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Admits the photo (or refuses it, unread, while the queue is full), waits for a decoding slot, then decodes it.
+    /// <paramref name="synchronously"/> waits on the calling thread, so the task is complete when it returns.
+    /// </summary>
+    private async ValueTask<PreparedPhoto> DecodeAsync(Stream stream, string name, PhotoAnalysisOptions? options, bool synchronously, CancellationToken cancellationToken)
     {
         int ahead = Interlocked.Increment(ref _photosPending) - 1;
         try
         {
             _scheduler.AdmitPhoto(ahead);
-            await _photos.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (synchronously)
+            {
+                _photos.Wait(cancellationToken);
+            }
+            else
+            {
+                await _photos.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             try
             {
                 return DecodeAdmitted(stream, name, options);

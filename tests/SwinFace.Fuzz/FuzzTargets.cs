@@ -6,6 +6,8 @@ using SwinFace.Conversion;
 using SwinFace.Imaging;
 using SwinFace.Inference;
 using SwinFace.Recognition;
+using SwinFace.Server;
+using SwinFace.Server.Analysis;
 
 namespace SwinFace.Fuzz;
 
@@ -29,6 +31,7 @@ internal static class FuzzTargets
         new("threshold", Threshold, typeof(InvalidDataException)),
         new("model", Model, typeof(SwinFaceModelException)),
         new("checkpoint", Checkpoint, typeof(SwinFaceModelException)),
+        new("request", Request, typeof(RequestRefusedException)),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
@@ -158,5 +161,33 @@ internal static class FuzzTargets
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// What the service makes of a request before the photo loader sees its images: the content type, the body as
+    /// multipart form files or a raw image (<c>Uploads.ReadAsync</c>, with the service's form limits) and the
+    /// <c>tasks</c> query (<c>FaceRequest.Parse</c>). The input is the content type, a newline, the tasks, a newline,
+    /// and the body. Every refusal must be a <c>RequestRefusedException</c>, which the service answers with a 4xx
+    /// problem; anything else would be a 500.
+    /// </summary>
+    private static void Request(byte[] input)
+    {
+        int first = Array.IndexOf(input, (byte)'\n');
+        int second = first < 0 ? -1 : Array.IndexOf(input, (byte)'\n', first + 1);
+        string contentType = Encoding.UTF8.GetString(input, 0, first < 0 ? input.Length : first);
+        string tasks = second < 0 ? string.Empty : Encoding.UTF8.GetString(input, first + 1, second - first - 1);
+        byte[] body = second < 0 ? [] : input[(second + 1)..];
+
+        var options = new ServerOptions();
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext
+        {
+            FormOptions = ServerApp.FormLimits(options, new Microsoft.AspNetCore.Http.Features.FormOptions()),
+        };
+        context.Request.Method = "POST";
+        context.Request.ContentType = contentType;
+        context.Request.ContentLength = body.Length;
+        context.Request.Body = new MemoryStream(body, writable: false);
+        _ = FaceRequest.Parse(tasks, aligned: null, crops: null, maxFaces: null, minFaceSize: null);
+        _ = new Uploads(Microsoft.Extensions.Options.Options.Create(options)).ReadAsync(context.Request, CancellationToken.None).GetAwaiter().GetResult();
     }
 }

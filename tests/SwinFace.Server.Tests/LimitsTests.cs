@@ -26,6 +26,24 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task MultipartBodyCutBeforeItsClosingBoundary_Gives400_Not500()
+    {
+        // Found through the request fuzz target's harness, replaying hand-cut bodies (tests/SwinFace.Fuzz/regressions/request): the form reader's IOException was a 500.
+        using var server = new ServerFactory();
+        using HttpClient client = server.Client();
+        byte[] whole = await Requests.Form(("a", TestData.Photo("one-face-turned.jpg"))).ReadAsByteArrayAsync();
+        using var cut = new ByteArrayContent(whole[..(whole.Length / 2)]);
+        cut.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=" + Boundary(whole));
+        using HttpResponseMessage response = await client.PostAsync("/v1/analyze", cut);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        JsonElement problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Bad multipart body", problem.GetProperty("title").GetString());
+        Assert.Equal("The multipart body ends before its closing boundary.", problem.GetProperty("detail").GetString());
+
+        static string Boundary(byte[] body) => System.Text.Encoding.ASCII.GetString(body, 2, Array.IndexOf(body, (byte)'\r') - 2);
+    }
+
+    [Fact]
     public async Task TooManyImages_Gives400()
     {
         using ServerFactory server = new ServerFactory().With("SwinFace:MaxImagesPerRequest", "2");

@@ -2,7 +2,7 @@
 # Fuzzes one target of tests/SwinFace.Fuzz with AFL++ (Debian's afl++) through SharpFuzz.
 #   tests/fuzz/fuzz.sh TARGET SECONDS [OUT]   fuzz for SECONDS, findings in OUT (default artifacts/fuzz/TARGET)
 #   tests/fuzz/fuzz.sh --ci [SECONDS]         every target for SECONDS each (default 30), fail on any crash or hang
-# Builds the harness once into artifacts/fuzz/bin and instruments SwinFace.dll and ImageSharp there (never
+# Builds the harness once into artifacts/fuzz/bin and instruments SwinFace.dll, SwinFace.Server.dll and ImageSharp there (never
 # the normal build output); an uninstrumented copy in artifacts/fuzz/bin/plain replays findings. Prints
 # execs, execs/s, coverage and findings from AFL++'s fuzzer_stats; crashing inputs are replayed so their
 # stack traces show. FUZZING.md explains the rest.
@@ -24,7 +24,7 @@ install_afl() {
 build() {
   local stamp=$bin/.instrumented
   local newest
-  newest=$(find src/SwinFace tests/SwinFace.Fuzz -name '*.cs' -newer "$stamp" 2>/dev/null | head -1 || true)
+  newest=$(find src/SwinFace src/SwinFace.Server tests/SwinFace.Fuzz -name '*.cs' -newer "$stamp" 2>/dev/null | head -1 || true)
   if [ -f "$stamp" ] && [ -z "$newest" ]; then return; fi
   rm -rf "$bin"
   # An uninstrumented copy replays findings: instrumented code run outside afl-fuzz has no coverage map
@@ -32,7 +32,7 @@ build() {
   dotnet publish tests/SwinFace.Fuzz -c Release -o "$bin/plain" -p:UseAppHost=false >/dev/null
   cp -a "$bin/plain/." "$bin/"
   dotnet tool restore >/dev/null
-  for dll in SwinFace.dll SixLabors.ImageSharp.dll; do
+  for dll in SwinFace.dll SwinFace.Server.dll SixLabors.ImageSharp.dll; do
     dotnet tool run sharpfuzz "$bin/$dll" >/dev/null
   done
   touch "$stamp"

@@ -48,21 +48,6 @@ public sealed class BlazeFaceOptions
             throw new ArgumentOutOfRangeException(nameof(Models), Models, "Choose ShortRange, FullRange or Both.");
         }
 
-        if (!(ScoreThreshold is >= 0f and <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(ScoreThreshold), ScoreThreshold, "The score threshold must be within 0 to 1.");
-        }
-
-        if (!(MinFaceSize >= 0f) || float.IsInfinity(MinFaceSize))
-        {
-            throw new ArgumentOutOfRangeException(nameof(MinFaceSize), MinFaceSize, "The minimum face size must be 0 or more pixels.");
-        }
-
-        if (!(OverlapThreshold is > 0f and <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(OverlapThreshold), OverlapThreshold, "The overlap threshold must be above 0 and at most 1.");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegative(IntraOpThreads, nameof(IntraOpThreads));
+        DetectorSettings.Validate(ScoreThreshold, MinFaceSize, OverlapThreshold, IntraOpThreads);
     }
 }

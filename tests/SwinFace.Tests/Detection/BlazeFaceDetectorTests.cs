@@ -130,9 +130,9 @@ public sealed class BlazeFaceDetectorTests(BlazeFaceFixture fixture) : IClassFix
     [Fact]
     public void Create_ValidatesOptions()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => BlazeFaceDetector.Create(new BlazeFaceOptions { ScoreThreshold = 1.5f }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => BlazeFaceDetector.Create(new BlazeFaceOptions { MinFaceSize = -1 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => BlazeFaceDetector.Create(new BlazeFaceOptions { OverlapThreshold = 0 }));
+        Assert.Equal("ScoreThreshold", Assert.Throws<ArgumentOutOfRangeException>(() => BlazeFaceDetector.Create(new BlazeFaceOptions { ScoreThreshold = 1.5f })).ParamName);
+        Assert.Equal("MinFaceSize", Assert.Throws<ArgumentOutOfRangeException>(() => BlazeFaceDetector.Create(new BlazeFaceOptions { MinFaceSize = -1 })).ParamName);
+        Assert.Equal("OverlapThreshold", Assert.Throws<ArgumentOutOfRangeException>(() => BlazeFaceDetector.Create(new BlazeFaceOptions { OverlapThreshold = 0 })).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => BlazeFaceDetector.Create(new BlazeFaceOptions { Models = 0 }));
     }
 

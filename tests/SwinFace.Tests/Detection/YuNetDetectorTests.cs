@@ -194,10 +194,10 @@ public sealed class YuNetDetectorTests(YuNetFixture fixture) : IClassFixture<YuN
     [Fact]
     public void Create_ValidatesOptions()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => YuNetDetector.Create(new YuNetOptions { ScoreThreshold = 1.5f }));
+        Assert.Equal("ScoreThreshold", Assert.Throws<ArgumentOutOfRangeException>(() => YuNetDetector.Create(new YuNetOptions { ScoreThreshold = 1.5f })).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => YuNetDetector.Create(new YuNetOptions { ScoreThreshold = float.NaN }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => YuNetDetector.Create(new YuNetOptions { MinFaceSize = -1 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => YuNetDetector.Create(new YuNetOptions { OverlapThreshold = 0 }));
+        Assert.Equal("MinFaceSize", Assert.Throws<ArgumentOutOfRangeException>(() => YuNetDetector.Create(new YuNetOptions { MinFaceSize = -1 })).ParamName);
+        Assert.Equal("OverlapThreshold", Assert.Throws<ArgumentOutOfRangeException>(() => YuNetDetector.Create(new YuNetOptions { OverlapThreshold = 0 })).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => YuNetDetector.Create(new YuNetOptions { IntraOpThreads = -1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => YuNetDetector.Create(new YuNetOptions { MaxInputPixels = 1000 }));
         Assert.Throws<ArgumentException>(() => YuNetDetector.Create(new YuNetOptions { ModelPath = " " }));

@@ -95,18 +95,7 @@ public sealed class BatchSchedulerTests : IDisposable
     {
         using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 1 });
         FaceAnalysis expected = analyzer.Analyze(_faces[1], FaceTasks.Identity);
-        using var leaderInBatch = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        byte[] pixels = Pixels(_faces[0]);
-
-        // The leader holds the model inside its batch until released, so the next callers must queue.
-        Task<FaceAnalysis[]> leader = Task.Run(() => analyzer.Scheduler.Run(1, FaceTasks.Identity, (_, rgb) =>
-        {
-            leaderInBatch.Set();
-            release.Wait();
-            pixels.CopyTo(rgb);
-        }));
-        Assert.True(leaderInBatch.Wait(TimeSpan.FromSeconds(30)));
+        using var held = HeldModel.Hold(analyzer, Pixels(_faces[0]));
 
         using var cancel = new CancellationTokenSource();
         Task<IReadOnlyList<FaceAnalysis>> cancelled = analyzer.AnalyzeAsync([_faces[2], _faces[3]], FaceTasks.Identity, cancel.Token);
@@ -118,8 +107,7 @@ public sealed class BatchSchedulerTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(1, analyzer.Scheduler.QueuedFaces);
 
-        release.Set();
-        await leader.WaitAsync(TimeSpan.FromSeconds(60));
+        await held.ReleaseAsync();
         AssertClose(expected.Embedding, (await kept.WaitAsync(TimeSpan.FromSeconds(60)))[0].Embedding);
         Assert.Equal(0, analyzer.Scheduler.QueuedFaces);
 
@@ -131,16 +119,7 @@ public sealed class BatchSchedulerTests : IDisposable
     public async Task AnalyzeAsync_ThrowsBusyWhenTheQueueIsFull_AndRunsAgainOnceItDrains()
     {
         using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 1, MaxQueuedFaces = 2 });
-        using var leaderInBatch = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        byte[] pixels = Pixels(_faces[0]);
-        Task<FaceAnalysis[]> leader = Task.Run(() => analyzer.Scheduler.Run(1, FaceTasks.Identity, (_, rgb) =>
-        {
-            leaderInBatch.Set();
-            release.Wait();
-            pixels.CopyTo(rgb);
-        }));
-        Assert.True(leaderInBatch.Wait(TimeSpan.FromSeconds(30)));
+        using var held = HeldModel.Hold(analyzer, Pixels(_faces[0]));
 
         Task<IReadOnlyList<FaceAnalysis>> queued = analyzer.AnalyzeAsync([_faces[1], _faces[2]], FaceTasks.Identity);
         await WaitUntil(() => analyzer.Scheduler.QueuedFaces == 2);
@@ -148,8 +127,7 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.Contains("MaxQueuedFaces", busy.Message, StringComparison.Ordinal);
         Assert.True(busy.RetryAfter >= TimeSpan.FromSeconds(1));
 
-        release.Set();
-        await leader.WaitAsync(TimeSpan.FromSeconds(60));
+        await held.ReleaseAsync();
         Assert.Equal(2, (await queued.WaitAsync(TimeSpan.FromSeconds(60))).Count);
         Assert.Single(await analyzer.AnalyzeAsync([_faces[3]], FaceTasks.Identity));
     }
@@ -158,16 +136,7 @@ public sealed class BatchSchedulerTests : IDisposable
     public async Task AnalyzePhotoAsync_RefusesAPhotoBeforeDecodingItWhenTheQueueIsFull()
     {
         using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 1, MaxQueuedFaces = 2 });
-        using var leaderInBatch = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        byte[] pixels = Pixels(_faces[0]);
-        Task<FaceAnalysis[]> leader = Task.Run(() => analyzer.Scheduler.Run(1, FaceTasks.Identity, (_, rgb) =>
-        {
-            leaderInBatch.Set();
-            release.Wait();
-            pixels.CopyTo(rgb);
-        }));
-        Assert.True(leaderInBatch.Wait(TimeSpan.FromSeconds(30)));
+        using var held = HeldModel.Hold(analyzer, Pixels(_faces[0]));
         Task<IReadOnlyList<FaceAnalysis>> queued = analyzer.AnalyzeAsync([_faces[1], _faces[2]], FaceTasks.Identity);
         await WaitUntil(() => analyzer.Scheduler.QueuedFaces == 2);
 
@@ -175,10 +144,31 @@ public sealed class BatchSchedulerTests : IDisposable
         SwinFaceBusyException busy = await Assert.ThrowsAsync<SwinFaceBusyException>(() => analyzer.AnalyzePhotoAsync(new MemoryStream("not an image"u8.ToArray())));
         Assert.Contains("a photo", busy.Message, StringComparison.Ordinal);
 
-        release.Set();
-        await leader.WaitAsync(TimeSpan.FromSeconds(60));
+        await held.ReleaseAsync();
         await queued.WaitAsync(TimeSpan.FromSeconds(60));
         await Assert.ThrowsAsync<SwinFaceImageException>(() => analyzer.AnalyzePhotoAsync(new MemoryStream("not an image"u8.ToArray())));
+    }
+
+    [Fact]
+    public async Task AnalyzePhoto_RefusedWhileTheQueueIsFull_IsAdmittedOnceItDrains()
+    {
+        // The synchronous path: a refusal must not leave its photo counted as waiting, or every later photo is refused.
+        using FaceAnalyzer analyzer = FaceAnalyzer.Create(TestData.TinyModel, new FaceAnalyzerOptions { MaxBatchSize = 1, MaxQueuedFaces = 2 });
+        byte[] photo = File.ReadAllBytes(TestData.SharedPhoto("one-face-turned.jpg"));
+        using (var held = HeldModel.Hold(analyzer, Pixels(_faces[0])))
+        {
+            Task<IReadOnlyList<FaceAnalysis>> queued = analyzer.AnalyzeAsync([_faces[1], _faces[2]], FaceTasks.Identity);
+            await WaitUntil(() => analyzer.Scheduler.QueuedFaces == 2);
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.Throws<SwinFaceBusyException>(() => analyzer.AnalyzePhoto(photo, FaceTasks.Identity));
+            }
+
+            await held.ReleaseAsync();
+            await queued.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        Assert.Single(analyzer.AnalyzePhoto(photo, FaceTasks.Identity).Faces);
     }
 
     [Fact]
@@ -275,6 +265,41 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.Equal(9, faces);
         Assert.Equal(3, batches);
         Assert.Equal(9, batchFaces);
+    }
+
+    /// <summary>A call of one face that holds the model inside its batch until released, so that later callers must queue.</summary>
+    private sealed class HeldModel : IDisposable
+    {
+        private readonly ManualResetEventSlim _release = new();
+        private Task? _leader;
+
+        public static HeldModel Hold(FaceAnalyzer analyzer, byte[] pixels)
+        {
+            var held = new HeldModel();
+            using var inBatch = new ManualResetEventSlim();
+            held._leader = Task.Run(() => analyzer.Scheduler.Run(1, FaceTasks.Identity, (_, rgb) =>
+            {
+                inBatch.Set();
+                held._release.Wait();
+                pixels.CopyTo(rgb);
+            }));
+            Assert.True(inBatch.Wait(TimeSpan.FromSeconds(30)));
+            return held;
+        }
+
+        public async Task ReleaseAsync()
+        {
+            _release.Set();
+            await _leader!.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        public void Dispose()
+        {
+            // Released, and the leader out of its wait, before the event goes: a test that failed early does not leave it waiting.
+            _release.Set();
+            _ = Task.WhenAny(_leader ?? Task.CompletedTask).Wait(TimeSpan.FromSeconds(60));
+            _release.Dispose();
+        }
     }
 
     private static byte[] Pixels(Image<Rgb24> face)
