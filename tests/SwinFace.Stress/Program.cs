@@ -2,7 +2,7 @@ using SwinFace.Stress;
 
 // Long-running checks that need a process of their own (peak RSS, SIGKILL), run by tests/hardening/*.sh:
 //   corpus --model M --dir D [--seconds-per-file S] [--max-rss-mb N]    every file of a hostile corpus
-//   soak --model M --analyses N [--warmup W] PHOTOS...                  memory, heap and handles over a long run
+//   soak --model M --analyses N [--warmup W] [--leak-kb K] PHOTOS...     memory, heap and handles over a long run (K: a deliberate leak)
 //   gallery-kill --dir D --kills N [--seed S]                            SIGKILL savers, check what survives
 //   gallery-disk-full --dir D                                            saving onto a full file system
 //   gallery-saver PATH                                                   (the child that gallery-kill kills)
