@@ -53,7 +53,7 @@ check report_check
 
 # The service under load, briefly: the library, then the service on loopback with 16, 64 and 16 clients, each phase
 # bounded in time and requests (the full run and its figures: BENCHMARKS.md, "The service under load").
-check dotnet run --project tests/SwinFace.LoadTest -c Release --no-build -- --model models/testdata/swinface-tiny.swinface --seconds 5 --recovery-seconds 3 --smoke
+check dotnet run --project tests/SwinFace.LoadTest -c Release -- --model models/testdata/swinface-tiny.swinface --seconds 5 --recovery-seconds 3 --smoke
 
 # Hardening (tests/hardening/run.sh): the hostile corpus, a short soak, SIGKILLed gallery saves, a full
 # disk, and every fuzz target for a short while.
