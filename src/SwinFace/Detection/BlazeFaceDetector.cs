@@ -162,15 +162,7 @@ public sealed class BlazeFaceDetector : IFaceDetector, IDisposable
                 throw new FileNotFoundException($"BlazeFace model not found: {path}. Run models/fetch-blazeface.sh, or set BlazeFaceOptions.ModelDirectory.", path);
             }
 
-            InferenceSession session;
-            try
-            {
-                session = new InferenceSession(path, options);
-            }
-            catch (OnnxRuntimeException e)
-            {
-                throw new SwinFaceModelException($"{path}: not a valid ONNX model ({e.Message}).", e);
-            }
+            InferenceSession session = DetectorSettings.OpenSession(path, options);
 
             try
             {

@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
+using Microsoft.ML.OnnxRuntime;
 
 namespace SwinFace.Detection;
 
-/// <summary>The checks of the settings that every detector's options have.</summary>
+/// <summary>What every detector shares: the checks of its common settings, and opening its ONNX model.</summary>
 internal static class DetectorSettings
 {
     /// <summary>Checks the score and overlap thresholds, the minimum face size and the thread count.</summary>
@@ -33,5 +34,19 @@ internal static class DetectorSettings
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads, threadsName);
+    }
+
+    /// <summary>Opens a detector's model file, which the caller has checked exists.</summary>
+    /// <exception cref="SwinFaceModelException">ONNX Runtime cannot load the file.</exception>
+    public static InferenceSession OpenSession(string path, SessionOptions options)
+    {
+        try
+        {
+            return new InferenceSession(path, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new SwinFaceModelException($"{path}: not a valid ONNX model ({e.Message}).", e);
+        }
     }
 }

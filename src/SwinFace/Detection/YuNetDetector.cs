@@ -101,15 +101,7 @@ public sealed class YuNetDetector : IFaceDetector, IDisposable
         // SwinFace model that runs next.
         sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.Spinning ? "1" : "0");
         sessionOptions.AddSessionConfigEntry("session.force_spinning_stop", "1");
-        InferenceSession session;
-        try
-        {
-            session = new InferenceSession(path, sessionOptions);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new SwinFaceModelException($"{path}: not a valid ONNX model ({e.Message}).", e);
-        }
+        InferenceSession session = DetectorSettings.OpenSession(path, sessionOptions);
 
         try
         {
